@@ -66,6 +66,105 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- run
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    from evaluation.params import LANGUAGES, REPORTS
+
+    p = sub.add_parser(
+        "run",
+        help="run a report notebook and publish it (HTML without code, workbook, manifest)",
+        description=(
+            "Validate the report's params, execute its notebook with papermill (once per "
+            "language), render the HTML without code, write manifest.json (inputs and outputs "
+            "with SHA-256, params, package versions, git commit, timings) and publish "
+            "reports/<report>/<run-id>/ atomically, pointing reports/<report>/latest at it. "
+            "A failing cell prints one line naming the notebook, the cell and the cause, "
+            "keeps the run as <run-id>.failed/ and leaves latest at the last good run."
+        ),
+    )
+    p.add_argument(
+        "report",
+        choices=[*REPORTS, "all"],
+        metavar="REPORT",
+        help=f"{' | '.join(REPORTS)} | all (every report whose notebook exists)",
+    )
+    p.add_argument(
+        "--params",
+        type=Path,
+        metavar="FILE",
+        help="params YAML (default params/<report>.yaml if it exists, else the defaults); "
+        "unknown keys are errors. Not with 'all', which reads params/<report>.yaml of each",
+    )
+    p.add_argument("--period", metavar="YYYY-MM", help="reporting period, over the params file's")
+    p.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        help="report language, over the params file's language and languages",
+    )
+    p.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    p.set_defaults(handler=_cmd_run, run_parser=p)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from evaluation import pipeline
+    from evaluation.errors import ReportError
+
+    overrides: dict[str, object] = {"period": args.period}
+    if args.language:
+        overrides.update(language=args.language, languages=[args.language])
+    progress = not args.no_progress
+    if args.report != "all":
+        run = pipeline.run_report(args.report, args.params, overrides, progress=progress)
+        print(run.describe())
+        return 0
+    if args.params is not None:
+        args.run_parser.error(
+            "--params cannot be used with 'all'; each report reads params/<report>.yaml"
+        )
+    outcomes = pipeline.run_all(overrides, progress=progress)
+    for outcome in outcomes:
+        print(outcome.message if outcome.run else f"{outcome.report}: {outcome.message}")
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        raise ReportError(
+            f"{len(failed)} of {len(outcomes)} reports failed: "
+            + " | ".join(o.message for o in failed)
+        )
+    return 0
+
+
+# --------------------------------------------------------------------------- instrument
+def _add_instrument(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "instrument",
+        help="check an XLSForm questionnaire",
+        description="Work with XLSForm questionnaires (surveys/instruments/*.xlsx).",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    check = actions.add_parser(
+        "check",
+        help="summarise a form, or list every problem with sheet, row and column",
+        description=(
+            "Read an XLSForm (.xlsx, .xls, pyxform .csv, or a Kobo form .json), check it "
+            "(names, choice lists, groups, expressions, personal_data marks) and run pyxform's "
+            "converter on it. Prints a summary (form id, version, languages, questions by "
+            "type, groups, personal fields) and any warnings; exit 0 when the form is usable. "
+            "Otherwise prints every problem with its sheet, row and column and exits 1."
+        ),
+    )
+    check.add_argument("form", type=Path, metavar="FORM", help="the XLSForm file")
+    check.set_defaults(handler=_cmd_instrument_check)
+
+
+def _cmd_instrument_check(args: argparse.Namespace) -> int:
+    from evaluation.instruments import check_summary
+
+    text, usable = check_summary(args.form)
+    print(text)
+    return 0 if usable else 1
+
+
 # --------------------------------------------------------------------------- helpers
 def _positive_float(text: str) -> float:
     try:
@@ -80,6 +179,8 @@ def _positive_float(text: str) -> float:
 # Each entry adds one verb. Modules that grow a verb add their function here.
 _VERBS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_demo_data,
+    _add_run,
+    _add_instrument,
 ]
 
 

@@ -35,6 +35,24 @@ class InstrumentError(WorkbenchError):
     """An XLSForm questionnaire cannot be read or converted."""
 
 
+class ExpressionError(InstrumentError):
+    """An XLSForm expression (relevant, constraint, calculation...) cannot be read or evaluated.
+
+    ``expression`` is the text; ``position`` the 0-based character where reading stopped, or
+    ``None`` when the problem is not at one place.
+    """
+
+    def __init__(self, message: str, expression: str = "", position: int | None = None):
+        super().__init__(message)
+        self.expression = expression
+        self.position = position
+
+
+class UnsupportedExpressionError(ExpressionError):
+    """A valid XLSForm expression uses a feature the workbench does not evaluate (XPath paths,
+    ``pulldata()``, ``position()``...)."""
+
+
 class EstimationError(WorkbenchError):
     """A model cannot be estimated (singular design, no variation, too few clusters)."""
 
@@ -65,6 +83,10 @@ class FewClustersWarning(WorkbenchWarning):
 
 class MissingDataWarning(WorkbenchWarning):
     """Rows were left out of an estimate because of missing values."""
+
+
+class PrivacyWarning(WorkbenchWarning):
+    """A privacy setting is weak but usable (world-readable key file, margin to keep unpublished)."""
 
 
 @dataclass(frozen=True)

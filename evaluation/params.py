@@ -1,0 +1,582 @@
+"""Params for report runs: load a YAML file and validate it strictly against a schema.
+
+Each report (``quality``, ``baseline``, ``endline``, ``capacity``, ``monitoring``) has a
+schema: the :data:`COMMON_KEYS` every report takes, plus the keys the report declares in
+:data:`REPORT_KEYS` (or at run time with :func:`register_report_keys`). A key that is not in
+the schema is an error with a "did you mean" hint, unlike plain papermill, which only warns.
+
+A run's params are layered: schema defaults < params file < command-line overrides. Each layer
+is checked on its own, so an error names the file (or "command line") it came from::
+
+    ParamsError: params/baseline.yaml: unknown key 'clustr' (did you mean 'cluster'?).
+    Valid keys: cluster, dataset, formats, language, ...
+
+A value of ``null`` (YAML) or ``None`` means "not given": the default applies.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evaluation.errors import ParamsError, did_you_mean
+
+REPORTS: tuple[str, ...] = ("quality", "baseline", "endline", "capacity", "monitoring")
+"""The reports that can be run, in the order ``workbench run all`` runs them."""
+
+LANGUAGES: tuple[str, ...] = ("en", "sq")
+"""Report languages: English and Albanian (Shqip)."""
+
+FORMATS: tuple[str, ...] = ("html", "workbook")
+"""Output formats a run can produce besides the executed notebook."""
+
+KINDS: tuple[str, ...] = ("str", "int", "float", "bool", "period", "date", "list", "mapping")
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a params schema.
+
+    Parameters
+    ----------
+    kind : str
+        ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"period"`` (``YYYY-MM``), ``"date"``
+        (``YYYY-MM-DD``), ``"list"`` or ``"mapping"``.
+    required : bool
+        The key must be given (in the file or on the command line).
+    default : object
+        The value when the key is not given (copied, never shared between runs).
+    choices : tuple
+        Allowed values (for scalars, and for list items through ``items``).
+    minimum, maximum : float, optional
+        Bounds for ``int`` and ``float`` values, inclusive.
+    items : Field, optional
+        The schema of each item of a ``list``.
+    keys : mapping of str to Field, optional
+        For a ``mapping``: its keys, checked as strictly as the top level. ``None`` with
+        ``values`` set means free keys (e.g. one entry per indicator id).
+    values : Field, optional
+        For a ``mapping`` with free keys: the schema of each value.
+    unique : bool
+        For a ``list``: items must not repeat.
+    help : str
+        One line for notebook authors and error messages: meaning, units, allowed values.
+    """
+
+    kind: str
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    items: Field | None = None
+    keys: Mapping[str, Field] | None = None
+    values: Field | None = None
+    unique: bool = False
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Field kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if self.required and self.default is not None:
+            raise ValueError("a required Field cannot have a default")
+
+
+COMMON_KEYS: dict[str, Field] = {
+    "report": Field(
+        "str",
+        choices=REPORTS,
+        help="the report these params are for; must match the report being run",
+    ),
+    "dataset": Field("str", default="demo", help="dataset folder under surveys/data/ to read"),
+    "language": Field(
+        "str", default="en", choices=LANGUAGES, help="language of the report: en or sq"
+    ),
+    "languages": Field(
+        "list",
+        items=Field("str", choices=LANGUAGES),
+        unique=True,
+        help="run the notebook once per language, e.g. [en, sq]; replaces language",
+    ),
+    "period": Field("period", help="reporting period YYYY-MM (e.g. 2026-10); empty for all data"),
+    "run_label": Field("str", default="", help="free text shown with the run, e.g. 'draft'"),
+    "seed": Field(
+        "int", default=20220203, minimum=0, help="random seed for bootstrap and simulations"
+    ),
+    "min_cell_size": Field(
+        "int",
+        default=10,
+        minimum=1,
+        help="suppress any cell based on fewer respondents than this",
+    ),
+    "formats": Field(
+        "list",
+        items=Field("str", choices=FORMATS),
+        unique=True,
+        default=("html", "workbook"),
+        help="outputs besides the executed notebook: html, workbook",
+    ),
+}
+"""Keys every report takes."""
+
+REPORT_KEYS: dict[str, dict[str, Field]] = {report: {} for report in REPORTS}
+"""Keys each report adds to :data:`COMMON_KEYS`. A report's owner declares them here::
+
+    REPORT_KEYS["baseline"]["cluster"] = Field("str", default="school", help="...")
+"""
+
+
+def register_report_keys(report: str, keys: Mapping[str, Field]) -> None:
+    """Add report-specific keys to the schema of ``report``.
+
+    Raises
+    ------
+    ParamsError
+        If ``report`` is unknown or a key is already declared (common or report-specific).
+    """
+    _require_report(report)
+    taken = set(COMMON_KEYS) | set(REPORT_KEYS[report])
+    clash = sorted(set(keys) & taken)
+    if clash:
+        raise ParamsError(
+            f"report '{report}' already declares the params key(s) {', '.join(clash)}; "
+            "choose other names or edit the existing declaration"
+        )
+    REPORT_KEYS[report].update(keys)
+
+
+def schema_for(report: str) -> dict[str, Field]:
+    """The full schema of ``report``: common keys, then its own keys."""
+    _require_report(report)
+    return {**COMMON_KEYS, **REPORT_KEYS[report]}
+
+
+def load_params(
+    report: str,
+    path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+) -> dict[str, Any]:
+    """Load, layer and validate the params of one run.
+
+    Parameters
+    ----------
+    report : str
+        One of :data:`REPORTS`.
+    path : path, optional
+        A params YAML file. ``None`` uses the schema defaults only.
+    overrides : mapping, optional
+        Values from the command line (``--period``, ``--language``); ``None`` values are
+        ignored.
+    root : Path, optional
+        Project root, used only to show ``path`` relative to it in messages.
+
+    Returns
+    -------
+    dict
+        Every key of the schema, resolved as defaults < file < overrides, with ``report``
+        set to the report being run.
+
+    Raises
+    ------
+    ParamsError
+        Naming the file (or "command line"), the key, what was found and what is expected:
+        unknown keys (with "did you mean"), wrong types or values, missing required keys,
+        a ``report`` key that names another report, unreadable YAML.
+    """
+    schema = schema_for(report)
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    source = "params"
+    if path is not None:
+        source = display_path(Path(path), root)
+        layers.append((source, read_params_file(path, root)))
+    if overrides:
+        layers.append(("command line", {k: v for k, v in overrides.items() if v is not None}))
+    merged: dict[str, Any] = {}
+    for where, values in layers:
+        _validate(schema, values, where, complete=False)
+        merged = _deep_merge(schema, merged, values)
+    return _finish(report, schema, merged, source)
+
+
+def check_params(report: str, values: Mapping[str, Any], source: str = "params") -> dict[str, Any]:
+    """Validate already-loaded params (e.g. a notebook's parameters) and fill defaults.
+
+    Parameters
+    ----------
+    report : str
+        One of :data:`REPORTS`.
+    values : mapping
+        Params to check; unknown keys are errors.
+    source : str
+        Where the values came from, for messages.
+
+    Returns
+    -------
+    dict
+        Every key of the schema, resolved.
+
+    Raises
+    ------
+    ParamsError
+        As :func:`load_params`.
+    """
+    schema = schema_for(report)
+    given = {k: v for k, v in values.items() if v is not None}
+    _validate(schema, given, source, complete=False)
+    return _finish(report, schema, _deep_merge(schema, {}, given), source)
+
+
+def read_params_file(path: str | Path, root: Path | None = None) -> dict[str, Any]:
+    """Read a params YAML file as a mapping; duplicate keys and bad YAML are errors.
+
+    Raises
+    ------
+    ParamsError
+        If the file is missing, is not YAML, repeats a key, or is not a mapping at the top.
+    """
+    path = Path(path)
+    where = display_path(path, root)
+    if not path.is_file():
+        siblings = (
+            sorted(p.name for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
+        )
+        hint = f"; files there: {', '.join(siblings)}" if siblings else ""
+        raise ParamsError(f"params file {where} does not exist{hint}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ParamsError(
+            f"{where}: not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
+    except ParamsError as error:
+        raise ParamsError(f"{where}: {error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ParamsError(
+            f"{where}: not valid YAML{at}: {problem}; check indentation and quoting"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError(
+            f"{where}: expected 'key: value' lines at the top level, found {_describe(data)}"
+        )
+    return data
+
+
+def params_hash(params: Mapping[str, Any], length: int = 8) -> str:
+    """Short SHA-256 of params as canonical JSON (sorted keys): same params, same hash."""
+    text = json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def parameters_cell_source(report: str) -> str:
+    """Source of a notebook's ``parameters`` cell declaring every key of the schema.
+
+    Each line is a literal assignment of the default, commented with the kind and help, as
+    the notebook convention asks (papermill injects the run's values after this cell).
+    """
+    lines = [
+        "# Parameters: papermill injects this run's values in the next cell.",
+        f"# Validated by evaluation.pipeline.start(report={report!r}, params=globals()).",
+    ]
+    for name, spec in schema_for(report).items():
+        value = report if name == "report" else _default(spec)
+        lines.append(f"{name} = {value!r}  # {_kind_text(spec)}: {spec.help}".rstrip(": "))
+    return "\n".join(lines)
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """``path`` relative to ``root`` (or the working directory) when inside it."""
+    path = Path(path)
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return path.resolve().relative_to(Path(base).resolve()).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+# --------------------------------------------------------------------------- validation
+_INVALID = object()
+
+
+def _finish(
+    report: str, schema: Mapping[str, Field], merged: dict[str, Any], source: str
+) -> dict[str, Any]:
+    given_report = merged.get("report")
+    if given_report is not None and given_report != report:
+        raise ParamsError(
+            f"{source}: report '{given_report}' does not match the report being run "
+            f"('{report}'); run `workbench run {given_report}`, or use a params file for "
+            f"{report}"
+        )
+    merged = {**merged, "report": report}
+    return _validate(schema, merged, source, complete=True)
+
+
+def _validate(
+    schema: Mapping[str, Field], values: Mapping[str, Any], source: str, complete: bool
+) -> dict[str, Any]:
+    problems: list[str] = []
+    resolved = _check_mapping(schema, values, "", problems, complete)
+    if problems:
+        raise ParamsError(f"{source}: " + "; ".join(problems))
+    return resolved
+
+
+def _check_mapping(
+    schema: Mapping[str, Field],
+    values: Mapping[str, Any],
+    prefix: str,
+    problems: list[str],
+    complete: bool,
+) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for name, spec in schema.items():
+        where = f"{prefix}{name}"
+        value = values.get(name)
+        if value is None:
+            if complete and spec.required:
+                problems.append(f"missing required key '{where}' ({_kind_text(spec)}: {spec.help})")
+            elif complete:
+                resolved[name] = _complete_default(spec, where, problems)
+            continue
+        checked = _check_value(spec, value, where, problems, complete)
+        if checked is not _INVALID:
+            resolved[name] = checked
+    unknown = [str(k) for k in values if k not in schema]
+    if unknown:  # last, so that the list of valid keys ends the message
+        problems.append(_unknown_keys(unknown, schema, prefix))
+    return resolved
+
+
+def _complete_default(spec: Field, where: str, problems: list[str]) -> Any:
+    if spec.kind == "mapping" and spec.keys is not None:
+        defaults = copy.deepcopy(dict(spec.default or {}))
+        return _check_mapping(spec.keys, defaults, f"{where}.", problems, complete=True)
+    return _default(spec)
+
+
+def _check_value(spec: Field, value: Any, where: str, problems: list[str], complete: bool) -> Any:
+    if spec.kind == "list":
+        return _check_list(spec, value, where, problems, complete)
+    if spec.kind == "mapping":
+        return _check_nested(spec, value, where, problems, complete)
+    checked = _check_scalar(spec, value, where, problems)
+    if checked is _INVALID:
+        return _INVALID
+    if spec.choices and checked not in spec.choices:
+        options = ", ".join(map(str, spec.choices))
+        hint = did_you_mean(str(checked).casefold(), [str(c) for c in spec.choices])
+        problems.append(f"key '{where}': {checked!r} is not one of {options}{hint}")
+        return _INVALID
+    return _check_bounds(spec, checked, where, problems)
+
+
+def _check_scalar(spec: Field, value: Any, where: str, problems: list[str]) -> Any:
+    kind = spec.kind
+    ok = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, int | float) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "period": isinstance(value, str) and bool(_PERIOD.match(value)),
+        "date": isinstance(value, dt.date) or (isinstance(value, str) and bool(_DATE.match(value))),
+    }[kind]
+    if not ok:
+        problems.append(
+            f"key '{where}': expected {_kind_text(spec)}, found {_describe(value)}"
+            f"{_scalar_fix(spec, value)}"
+        )
+        return _INVALID
+    if kind == "float":
+        return float(value)
+    if kind == "date":
+        return _check_date(value, where, problems)
+    return value
+
+
+def _check_date(value: Any, where: str, problems: list[str]) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        problems.append(f"key '{where}': {value!r} is not a calendar date (YYYY-MM-DD)")
+        return _INVALID
+
+
+def _check_bounds(spec: Field, value: Any, where: str, problems: list[str]) -> Any:
+    if spec.minimum is not None and value < spec.minimum:
+        problems.append(f"key '{where}': {value!r} is below the minimum {spec.minimum:g}")
+        return _INVALID
+    if spec.maximum is not None and value > spec.maximum:
+        problems.append(f"key '{where}': {value!r} is above the maximum {spec.maximum:g}")
+        return _INVALID
+    return value
+
+
+def _check_list(spec: Field, value: Any, where: str, problems: list[str], complete: bool) -> Any:
+    if isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, list):
+        fix = f"; write it as a list: [{value}]" if isinstance(value, str | int | float) else ""
+        problems.append(f"key '{where}': expected a list, found {_describe(value)}{fix}")
+        return _INVALID
+    items = spec.items or Field("str")
+    checked = [
+        _check_value(items, v, f"{where}[{i}]", problems, complete) for i, v in enumerate(value)
+    ]
+    if any(c is _INVALID for c in checked):
+        return _INVALID
+    if spec.unique:
+        repeated = sorted({repr(v) for i, v in enumerate(checked) if v in checked[:i]})
+        if repeated:
+            problems.append(f"key '{where}': {', '.join(repeated)} listed more than once")
+            return _INVALID
+    return checked
+
+
+def _check_nested(spec: Field, value: Any, where: str, problems: list[str], complete: bool) -> Any:
+    if not isinstance(value, dict):
+        problems.append(
+            f"key '{where}': expected a mapping (indented 'key: value' lines), "
+            f"found {_describe(value)}"
+        )
+        return _INVALID
+    if spec.keys is not None:
+        before = len(problems)
+        resolved = _check_mapping(spec.keys, value, f"{where}.", problems, complete)
+        return resolved if len(problems) == before else _INVALID
+    values = spec.values or Field("str")
+    checked = {
+        str(k): _check_value(values, v, f"{where}.{k}", problems, complete)
+        for k, v in value.items()
+    }
+    return _INVALID if any(c is _INVALID for c in checked.values()) else checked
+
+
+def _unknown_keys(unknown: Sequence[str], schema: Mapping[str, Field], prefix: str) -> str:
+    shown = ", ".join(f"'{prefix}{k}'{did_you_mean(k, schema)}" for k in unknown)
+    noun = "key" if len(unknown) == 1 else "keys"
+    under = f" under '{prefix.rstrip('.')}'" if prefix else ""
+    return f"unknown {noun} {shown}. Valid keys{under}: {', '.join(sorted(schema))}"
+
+
+def _deep_merge(
+    schema: Mapping[str, Field], base: Mapping[str, Any], top: Mapping[str, Any]
+) -> dict:
+    merged = dict(base)
+    for name, value in top.items():
+        spec = schema.get(name)
+        old = merged.get(name)
+        if (
+            spec is not None
+            and spec.keys is not None
+            and isinstance(old, dict)
+            and isinstance(value, dict)
+        ):
+            merged[name] = _deep_merge(spec.keys, old, value)
+        else:
+            merged[name] = copy.deepcopy(value)
+    return merged
+
+
+# --------------------------------------------------------------------------- wording
+def _default(spec: Field) -> Any:
+    default = spec.default
+    if isinstance(default, tuple):
+        return list(default)
+    return copy.deepcopy(default)
+
+
+def _kind_text(spec: Field) -> str:
+    text = {
+        "str": "text",
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "period": "a period YYYY-MM",
+        "date": "a date YYYY-MM-DD",
+        "list": "a list",
+        "mapping": "a mapping",
+    }[spec.kind]
+    if spec.kind == "list" and spec.items is not None and spec.items.choices:
+        text += " of " + ", ".join(map(str, spec.items.choices))
+    elif spec.choices:
+        text += ", one of " + ", ".join(map(str, spec.choices))
+    return text
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, int | float):
+        return f"{value!r} (a number)"
+    if isinstance(value, str):
+        return f"{value!r} (text)"
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()} (a date)"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _scalar_fix(spec: Field, value: Any) -> str:
+    if spec.kind == "str" and isinstance(value, int | float | bool | dt.date):
+        return f"; put it in quotes: '{value}'"
+    if spec.kind == "period" and isinstance(value, dt.date):
+        return f"; write the month only: {value.strftime('%Y-%m')}"
+    if spec.kind == "period":
+        return "; write year and month, e.g. 2026-10"
+    return ""
+
+
+def _require_report(report: str) -> None:
+    if report not in REPORTS:
+        raise ParamsError(
+            f"unknown report '{report}'{did_you_mean(report, REPORTS)}; "
+            f"choose one of: {', '.join(REPORTS)}"
+        )
+
+
+class StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses repeated keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):
+                continue  # SafeLoader reports unhashable keys itself
+            if key in seen:
+                raise ParamsError(
+                    f"key '{key}' appears twice (lines {seen[key]} and {line}); keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
