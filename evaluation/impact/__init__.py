@@ -1,35 +1,29 @@
 """Impact estimators: balance, difference-in-differences, ANCOVA, pre/post, attrition,
 bounds, wild cluster bootstrap and multiple-testing corrections.
 
-Each public name lives in its own module; they are loaded on first use so that
-``import evaluation.impact`` stays cheap.
+Each public name lives in its own module. They are imported here eagerly: importing a
+submodule binds its name on the package, and the ``from … import`` below rebinds it to the
+function, so ``from evaluation.impact import did`` always gives the function.
 """
 
-from __future__ import annotations
+from evaluation.impact.ancova import ancova
+from evaluation.impact.attrition import attrition
+from evaluation.impact.balance import balance_table
+from evaluation.impact.bootstrap import wild_cluster_bootstrap
+from evaluation.impact.bounds import lee_bounds
+from evaluation.impact.did import did
+from evaluation.impact.multiple_testing import adjust_pvalues, romano_wolf
+from evaluation.impact.pre_post import mcnemar, pre_post
 
-from importlib import import_module
-
-_LOCATIONS = {
-    "balance_table": "balance",
-    "did": "did",
-    "ancova": "ancova",
-    "wild_cluster_bootstrap": "bootstrap",
-    "pre_post": "pre_post",
-    "attrition": "attrition",
-    "lee_bounds": "bounds",
-    "adjust_pvalues": "multiple_testing",
-    "romano_wolf": "multiple_testing",
-}
-
-__all__ = sorted(_LOCATIONS)
-
-
-def __getattr__(name: str) -> object:
-    if name in _LOCATIONS:
-        module = import_module(f"evaluation.impact.{_LOCATIONS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'evaluation.impact' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "adjust_pvalues",
+    "ancova",
+    "attrition",
+    "balance_table",
+    "did",
+    "lee_bounds",
+    "mcnemar",
+    "pre_post",
+    "romano_wolf",
+    "wild_cluster_bootstrap",
+]
