@@ -38,7 +38,8 @@ def _add_demo_data(sub: argparse._SubParsersAction) -> None:
         default=1.0,
         metavar="K",
         help="multiply the size of the world by K (1 = about 1,200 students in about 40 "
-        "schools per wave; 100 = about 120,000 students); default 1",
+        "schools per wave; 100 = about 120,000 students; trainings and administrative "
+        "records grow with the square root of K); default 1",
     )
     p.add_argument(
         "--seed",
