@@ -27,6 +27,8 @@ setup: $(STAMP) ## Create .venv and install the workbench with its test tools
 
 report: $(STAMP) ## Generate the demo world and run every report on it
 	$(BIN)/workbench demo-data --scale $(SCALE) --seed $(SEED)
+	$(BIN)/workbench ingest demo
+	$(BIN)/workbench run all
 
 demo-data: $(STAMP) ## Write the demo world's raw exports to surveys/data/demo/raw/
 	$(BIN)/workbench demo-data --scale $(SCALE) --seed $(SEED)
@@ -54,5 +56,5 @@ lab: $(STAMP) ## Open JupyterLab on the project, with .venv as the kernel
 bench: $(STAMP) ## Run the benchmarks and write benchmarks/results/
 	$(BIN)/python benchmarks/run_all.py
 
-clean-reports: ## Remove generated reports (never touches raw data)
-	rm -rf reports/*/
+clean-reports: ## Remove generated reports (keeps the scheduler's ledger; never touches raw data)
+	find reports -mindepth 1 -maxdepth 1 -type d ! -name _schedule -exec rm -rf {} +

@@ -167,6 +167,98 @@ def _cmd_instrument_check(args: argparse.Namespace) -> int:
     return 0 if usable else 1
 
 
+# --------------------------------------------------------------------------- ingest
+def _add_ingest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ingest",
+        help="validate and clean raw exports: clean tables, quarantine and an ingest log",
+        description=(
+            "Read raw exports (Kobo/ODK CSV or XLSX, SPSS, Stata) against their XLSForm, type "
+            "every answer, quarantine unusable rows (one line per problem in quarantine.csv), "
+            "remove or pseudonymise personal data, and write <table>.parquet, quarantine.csv "
+            "and ingest_log.json atomically. Either a DATASET of params/datasets.yaml, or "
+            "one-off files with --instrument, --input and --out. Prints one line per file. "
+            "Exit 0 when the files were ingested (with or without quarantined rows), 1 when a "
+            "file or the form cannot be used, 2 for a wrong command line."
+        ),
+    )
+    p.add_argument(
+        "dataset", nargs="?", metavar="DATASET", help="a dataset of params/datasets.yaml"
+    )
+    p.add_argument("--datasets", type=Path, metavar="FILE", help="another datasets YAML file")
+    p.add_argument("--instrument", type=Path, metavar="FORM", help="XLSForm of one-off files")
+    p.add_argument(
+        "--input", type=Path, action="append", metavar="FILE", help="export file (repeatable)"
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder for one-off files")
+    p.add_argument(
+        "--key-file", type=Path, metavar="FILE", help="pseudonymisation key file (one-off files)"
+    )
+    p.add_argument(
+        "--key",
+        choices=("env", "demo"),
+        default="env",
+        help="one-off files: 'env' reads WORKBENCH_PSEUDONYM_KEY(_FILE) (default); 'demo' "
+        "uses the public demo key and needs --allow-demo-key",
+    )
+    p.add_argument(
+        "--allow-demo-key",
+        action="store_true",
+        help="confirm that the files are synthetic demo data, so the public demo key may be used",
+    )
+    p.add_argument(
+        "--missing", action="append", default=[], metavar="TEXT", help="extra missing marker"
+    )
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="what today() means in expressions")
+    p.set_defaults(handler=_cmd_ingest, ingest_parser=p)
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    parser = args.ingest_parser
+    today = None
+    if args.today:
+        try:
+            today = dt.date.fromisoformat(args.today)
+        except ValueError:
+            parser.error(f"--today {args.today!r} is not a date YYYY-MM-DD")
+    one_off = args.instrument is not None or args.input or args.out is not None
+    if args.dataset and one_off:
+        parser.error("give a DATASET, or --instrument/--input/--out for one-off files, not both")
+    if not args.dataset and not one_off:
+        parser.error("give a DATASET of params/datasets.yaml, or --instrument, --input and --out")
+    if args.dataset:
+        from evaluation.ingest import ingest_dataset
+
+        print(ingest_dataset(args.dataset, config_file=args.datasets, today=today).describe())
+        return 0
+    if args.instrument is None or not args.input or args.out is None:
+        parser.error("one-off files need --instrument FORM, --input FILE and --out DIR")
+    if args.key == "demo" and not args.allow_demo_key:
+        parser.error("--key demo is the public demo key: add --allow-demo-key for demo data only")
+    from evaluation.ingest import ingest_files
+    from evaluation.privacy import load_key
+
+    key = None
+    if args.key_file is not None:
+        key = load_key(args.key_file)
+    elif args.key == "demo":
+        key = load_key("demo")
+    result = ingest_files(
+        args.instrument, args.input, args.out, key=key, missing_values=args.missing, today=today
+    )
+    print(result.describe())
+    return 0
+
+
+# --------------------------------------------------------------------------- schedule
+def _add_schedule(sub: argparse._SubParsersAction) -> None:
+    from evaluation.schedule.command import add_parser
+
+    add_parser(sub)
+
+
 # --------------------------------------------------------------------------- helpers
 def _positive_float(text: str) -> float:
     try:
@@ -183,6 +275,8 @@ _VERBS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_demo_data,
     _add_run,
     _add_instrument,
+    _add_ingest,
+    _add_schedule,
 ]
 
 

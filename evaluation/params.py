@@ -137,6 +137,113 @@ REPORT_KEYS: dict[str, dict[str, Field]] = {report: {} for report in REPORTS}
     REPORT_KEYS["baseline"]["cluster"] = Field("str", default="school", help="...")
 """
 
+# The data-quality report (notebooks/00_data_quality.ipynb, evaluation.quality).
+REPORT_KEYS["quality"].update(
+    {
+        "tables": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=(),
+            help="clean tables to check, e.g. [youth_survey]; empty: every table of the dataset",
+        ),
+        "short_share": Field(
+            "float",
+            default=1 / 3,
+            minimum=0,
+            maximum=1,
+            help="an interview is short below this share of its table's median duration",
+        ),
+        "short_minutes": Field(
+            "mapping",
+            values=Field("float", minimum=0),
+            default={},
+            help="per table, minutes below which an interview is short, e.g. {youth_survey: 8}",
+        ),
+        "iqr_multiplier": Field(
+            "float", default=1.5, minimum=0.5, help="outlier beyond this many IQRs from Q1/Q3"
+        ),
+        "iqr_extreme": Field(
+            "float", default=3.0, minimum=0.5, help="extreme outlier beyond this many IQRs"
+        ),
+        "iqr_by_enumerator": Field(
+            "bool", default=False, help="compute the IQR fences within each enumerator"
+        ),
+        "iqr_questions": Field(
+            "mapping",
+            values=Field("list", items=Field("str"), unique=True),
+            default={},
+            help="per table, the numeric questions to check by IQR ([] for none); tables "
+            "not listed: every numeric question",
+        ),
+        "iqr_min_values": Field(
+            "int", default=10, minimum=4, help="fewest answers a question needs for IQR fences"
+        ),
+        "dk_codes": Field(
+            "list",
+            items=Field("str"),
+            default=("dont_know", "dk", "98"),
+            help="answer codes meaning don't know; 'list:code' limits a code to a choice list",
+        ),
+        "refusal_codes": Field(
+            "list",
+            items=Field("str"),
+            default=("refuse", "refused", "prefer_not", "99"),
+            help="answer codes meaning refused; 'list:code' limits a code to a choice list",
+        ),
+        "enumerator_test": Field(
+            "str",
+            default="fisher",
+            choices=("fisher", "z"),
+            help="test of an enumerator's flag rate against the others': fisher or z",
+        ),
+        "enumerator_alpha": Field(
+            "float",
+            default=0.05,
+            minimum=0,
+            maximum=1,
+            help="Holm-adjusted p-value below which an enumerator stands out",
+        ),
+        "panel": Field(
+            "mapping",
+            keys={
+                "table": Field("str", default="youth_survey", help="table with the panel code"),
+                "code": Field("str", default="panel_code", help="pseudonymised panel code"),
+                "school": Field("str", default="school_code", help="codes match within this"),
+                "wave": Field("str", default="wave", help="column of the survey round"),
+                "baseline": Field("str", default="baseline", help="code of the first round"),
+                "endline": Field("str", default="endline", help="code of the second round"),
+            },
+            default={},
+            help="baseline-endline matching of the self-generated panel code",
+        ),
+        "assent_by": Field(
+            "list",
+            items=Field("str"),
+            default=("school_code", "_enumerator"),
+            help="columns to break assent refusals down by (those a table has)",
+        ),
+        "timezone": Field(
+            "str", default="Europe/Tirane", help="time zone for days and times in the report"
+        ),
+        "hidden_value_groups": Field(
+            "list",
+            items=Field("str"),
+            default=("delinquency", "victim", "substance"),
+            help="question groups whose answers listings never show; 'table:group' for one table",
+        ),
+        "workbook_layout": Field(
+            "str",
+            default="auto",
+            choices=("auto", "one_sheet", "per_enumerator"),
+            help="flagged submissions on one sheet, one sheet per enumerator, or auto (20 at most)",
+        ),
+        "listing_rows": Field(
+            "int", default=20, minimum=1, help="rows of long listings shown in the HTML report"
+        ),
+    }
+)
+
 
 def register_report_keys(report: str, keys: Mapping[str, Field]) -> None:
     """Add report-specific keys to the schema of ``report``.
