@@ -188,7 +188,12 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--datasets", type=Path, metavar="FILE", help="another datasets YAML file")
     p.add_argument("--instrument", type=Path, metavar="FORM", help="XLSForm of one-off files")
     p.add_argument(
-        "--input", type=Path, action="append", metavar="FILE", help="export file (repeatable)"
+        "--input",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="export file (repeatable). With a DATASET: re-ingest only the tables of these raw "
+        "files (each from all its files) and carry the other tables over unchanged",
     )
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder for one-off files")
     p.add_argument(
@@ -224,14 +229,20 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         except ValueError:
             parser.error(f"--today {args.today!r} is not a date YYYY-MM-DD")
     one_off = args.instrument is not None or args.input or args.out is not None
-    if args.dataset and one_off:
-        parser.error("give a DATASET, or --instrument/--input/--out for one-off files, not both")
+    if args.dataset and (args.instrument is not None or args.out is not None):
+        parser.error(
+            "give a DATASET (and --input to re-ingest some of its files), or "
+            "--instrument/--input/--out for one-off files, not both"
+        )
     if not args.dataset and not one_off:
         parser.error("give a DATASET of params/datasets.yaml, or --instrument, --input and --out")
     if args.dataset:
         from evaluation.ingest import ingest_dataset
 
-        print(ingest_dataset(args.dataset, config_file=args.datasets, today=today).describe())
+        result = ingest_dataset(
+            args.dataset, inputs=args.input or (), config_file=args.datasets, today=today
+        )
+        print(result.describe())
         return 0
     if args.instrument is None or not args.input or args.out is None:
         parser.error("one-off files need --instrument FORM, --input FILE and --out DIR")

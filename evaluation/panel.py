@@ -196,7 +196,7 @@ def _groups(within: pd.Series, code: pd.Series) -> np.ndarray:
     school, _ = pd.factorize(within.astype("string"))
     codes, _ = pd.factorize(text)
     has = codes >= 0
-    pair = school.astype(np.int64) * (int(codes.max()) + 1) + codes
+    pair = school.astype(np.int64) * (int(codes.max(initial=-1)) + 1) + codes
     groups = np.full(len(code), -1, dtype=np.int64)
     groups[has], _ = pd.factorize(pair[has])
     return groups

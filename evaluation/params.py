@@ -244,6 +244,343 @@ REPORT_KEYS["quality"].update(
     }
 )
 
+# The capacity-building report (notebooks/30_capacity_building.ipynb, evaluation.capacity).
+REPORT_KEYS["capacity"].update(
+    {
+        "since": Field(
+            "date",
+            help="only trainings that started on or after this date (one training cycle); "
+            "empty: every training",
+        ),
+        "courses": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=(),
+            help="course codes to report on, e.g. [dv_referral]; []: every course",
+        ),
+        "dimensions": Field(
+            "list",
+            items=Field(
+                "str",
+                choices=("institution", "role", "sex", "age_band", "disability", "admin_unit"),
+            ),
+            unique=True,
+            default=("institution", "role", "sex", "age_band", "disability"),
+            help="participant characteristics to count people by",
+        ),
+        "knowledge_items": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=(),
+            help="knowledge-test items for the item-level change, e.g. [k01, k02]; []: every "
+            "item with a scored '<item>_ok' calculate",
+        ),
+        "item_target": Field(
+            "float",
+            default=0.7,
+            minimum=0,
+            maximum=1,
+            help="share of trainees answering an item correctly at post-test for it to count "
+            "as learnt",
+        ),
+        "alpha": Field(
+            "float",
+            default=0.05,
+            minimum=0,
+            maximum=1,
+            help="Holm-adjusted McNemar p-value below which an item's change counts as real",
+        ),
+        "reaction_items": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("r_relevant", "r_new", "r_apply", "r_trainer", "r_organisation"),
+            help="post-test reaction items (Kirkpatrick level 1), answered 1-5",
+        ),
+        "agree_from": Field(
+            "int",
+            default=4,
+            minimum=1,
+            maximum=5,
+            help="reaction answers from this value up count as agreeing (4 = agree)",
+        ),
+        "scorecard_min_institutions": Field(
+            "int",
+            default=3,
+            minimum=1,
+            help="institution types with fewer assessed institutions are merged in the scorecard",
+        ),
+        "indicators": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=(
+                "OC2.1",
+                "OC2.2",
+                "OC2.3",
+                "OC2.4",
+                "OC2.5",
+                "OC3.1",
+                "OC3.2",
+                "OP2.1",
+                "OP2.2",
+                "OP2.3",
+                "OP3.1",
+                "OP3.2",
+            ),
+            help="logframe indicators shown against their milestones (capacity, partnerships)",
+        ),
+    }
+)
+
+
+class _EndlinePlanKeys(Mapping):
+    """The keys of the endline's ``impact:`` plan, read from :mod:`evaluation.analysis_plan`
+    on first use.
+
+    ``analysis_plan`` imports this module and the impact estimators (about a second), so the
+    schema borrows its :data:`~evaluation.analysis_plan.PLAN_KEYS` lazily and params stays
+    light for every other report and command. The plan's own ``seed`` is left out: the
+    report's top-level ``seed`` seeds the bootstrap (one seed per run).
+    """
+
+    def _keys(self) -> Mapping[str, Field]:
+        from evaluation.analysis_plan import PLAN_KEYS
+
+        return {name: spec for name, spec in PLAN_KEYS.items() if name != "seed"}
+
+    def __getitem__(self, key: str) -> Field:
+        return self._keys()[key]
+
+    def __iter__(self):
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+# The endline impact report (notebooks/20_endline_impact.ipynb, evaluation.endline).
+REPORT_KEYS["endline"].update(
+    {
+        "impact": Field(
+            "mapping",
+            keys=_EndlinePlanKeys(),
+            default={
+                "families": {  # the logframe's youth-survey impact and outcome measures
+                    "attitudes": ["attitudes_score", "low_commitment"],
+                    "behaviour": ["any_delinquency", "antisocial_friends"],
+                    "substance": ["cannabis_30d", "cannabis_life", "cannabis_easy"],
+                    "safety": ["feels_safe", "help_knows_2"],
+                }
+            },
+            help="the impact analysis plan: families of outcomes, estimators, adjustment, "
+            "heterogeneity, bootstrap (evaluation.analysis_plan.PLAN_KEYS; seed: the run's)",
+        ),
+        "logframe": Field(
+            "str",
+            default="params/logframe.yaml",
+            help="logframe file (indicators, derived outcomes), relative to the project root",
+        ),
+        "primary_estimator": Field(
+            "str",
+            default="did_panel",
+            choices=("did", "did_panel", "ancova"),
+            help="the estimator the report's sentences, plot order and donor headline lead with",
+        ),
+        "lee_bounds": Field(
+            "str",
+            default="auto",
+            choices=("auto", "always", "never"),
+            help="Lee bounds on the panel effects: auto = when attrition differs between arms "
+            "by at least lee_min_difference",
+        ),
+        "lee_min_difference": Field(
+            "float",
+            default=0.02,
+            minimum=0,
+            maximum=1,
+            help="difference in attrition rates (0-1) from which auto shows Lee bounds",
+        ),
+        "as_of": Field(
+            "date",
+            help="date of the logframe comparison (latest actual and milestone due by then); "
+            "empty: each indicator's latest period",
+        ),
+    }
+)
+
+
+# The baseline report (notebooks/10_baseline.ipynb, evaluation.baseline).
+_BALANCE_VARIABLES = (
+    "female", "age", "disability", "attitudes_scale", "school_commitment",
+    "family_management", "antisocial_friends", "any_delinquency", "cannabis_life", "feels_safe",
+)  # fmt: skip
+_RISK_FACTORS = (
+    "friends_cannabis", "antisocial_friends", "family_management", "school_commitment",
+    "cannabis_easy", "male", "age",
+)  # fmt: skip
+_MDE_OUTCOMES = ("attitudes_scale", "any_delinquency", "cannabis_30d", "feels_safe")
+REPORT_KEYS["baseline"].update(
+    {
+        "table": Field("str", default="youth_survey", help="clean table of the youth survey"),
+        "wave_column": Field("str", default="wave", help="column of the survey round"),
+        "wave": Field("str", default="baseline", help="code of the baseline round"),
+        "assent": Field("str", default="assent", help="assent question ('yes' = respondent)"),
+        "as_of": Field(
+            "date",
+            default="2022-12-31",
+            help="date of the logframe table: latest actual and milestone due by then",
+        ),
+        "level": Field("float", default=0.95, minimum=0.5, maximum=0.999, help="CI level"),
+        "dimensions": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("sex", "age_band", "disability", "unit", "arm"),
+            help="logframe disaggregations shown for the baseline indicators",
+        ),
+        "sample_by": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("school_code", "sex", "age_band", "disability", "unit"),
+            help="characteristics of the respondents counted by area (columns or dimensions)",
+        ),
+        "protect_units": Field(
+            "list",
+            items=Field("str"),
+            default=("elbasan",),
+            help="administrative units never merged into 'Other rural units'",
+        ),
+        "balance": Field(
+            "mapping",
+            keys={
+                "variables": Field(
+                    "list",
+                    items=Field("str"),
+                    unique=True,
+                    default=_BALANCE_VARIABLES,
+                    help="numeric baseline variables compared between the areas",
+                ),
+                "arm": Field("str", default="arm", help="column of the area"),
+                "comparison": Field("str", default="comparison", help="the comparison area"),
+                "cluster": Field("str", default="school_code", help="clusters of the SEs"),
+                "weights": Field("bool", default=True, help="weight by the design weights"),
+            },
+            default={},
+            help="balance table between project and comparison areas",
+        ),
+        "scales": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("attitudes_scale", "school_commitment", "family_management"),
+            help="scales (logframe derived variables of kind scale) whose reliability is shown",
+        ),
+        "risk": Field(
+            "mapping",
+            keys={
+                "outcome": Field("str", default="cannabis_life", help="0/1 outcome"),
+                "factors": Field(
+                    "list",
+                    items=Field("str"),
+                    unique=True,
+                    default=_RISK_FACTORS,
+                    help="risk and protective factors (a parsimonious set)",
+                ),
+                "modifiable": Field(
+                    "list",
+                    items=Field("str"),
+                    unique=True,
+                    default=("antisocial_friends", "friends_cannabis"),
+                    help="0/1 factors whose attributable fraction is shown",
+                ),
+                "penalty": Field(
+                    "str",
+                    default="auto",
+                    choices=("auto", "none", "firth"),
+                    help="firth, none, or auto: Firth when fewer than 10 events per term",
+                ),
+            },
+            default={},
+            help="risk-factor model for young people's drug use",
+        ),
+        "mde": Field(
+            "mapping",
+            keys={
+                "outcomes": Field(
+                    "list",
+                    items=Field("str"),
+                    unique=True,
+                    default=_MDE_OUTCOMES,
+                    help="endline outcomes",
+                ),
+                "attrition": Field(
+                    "float", default=0.15, minimum=0, maximum=0.95, help="expected loss"
+                ),
+                "power": Field("float", default=0.8, minimum=0.5, maximum=0.99, help="power"),
+                "alpha": Field("float", default=0.05, minimum=0.001, maximum=0.2, help="alpha"),
+            },
+            default={},
+            help="minimum detectable effects at endline from the baseline ICCs",
+        ),
+    }
+)
+
+# The monthly monitoring report (notebooks/40_monitoring.ipynb, evaluation.monitoring).
+REPORT_KEYS["monitoring"].update(
+    {
+        "indicators": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("OP1.1", "OP2.1", "OP2.2", "OC2.3", "OC2.4", "OC2.5"),
+            help="logframe indicators shown against their milestones, by month",
+        ),
+        "trend_months": Field(
+            "int",
+            default=12,
+            minimum=2,
+            maximum=36,
+            help="months in the trend charts and in the 'last months' column",
+        ),
+        "change_alert": Field(
+            "float",
+            default=0.5,
+            minimum=0,
+            help="a count that changes by at least this share from last month needs attention",
+        ),
+        "protect_units": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("elbasan",),
+            help="administrative units never merged into 'Other rural units' (the city)",
+        ),
+        "street_rounds": Field(
+            "list",
+            items=Field("str"),
+            unique=True,
+            default=("fixed",),
+            help="round types of street contacts counted for headcounts (fixed-time rounds)",
+        ),
+        "street_hotspots": Field(
+            "str",
+            default=r"H\d+",
+            help="regular expression that the codes of fixed hotspots match in full",
+        ),
+        "incomplete_days": Field(
+            "int",
+            default=7,
+            minimum=0,
+            help="a register whose last row is more days than this before the month's end "
+            "may be incomplete (needs attention)",
+        ),
+    }
+)
+
 
 def register_report_keys(report: str, keys: Mapping[str, Field]) -> None:
     """Add report-specific keys to the schema of ``report``.

@@ -201,3 +201,12 @@ def test_many_students_link_exactly():
     expected = int(pd.Index(unique).isin(kept).sum())
     assert summary.loc[summary["by"] == "all", "linked"].item() == expected
     assert panel["linked"].sum() == 2 * expected
+
+
+def test_an_empty_table_links_nothing():
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="string") for c in ("panel_code", "school_code", "wave", "arm")}
+    )
+    panel, summary = link_waves(empty)
+    assert panel.empty and list(panel.columns[-3:]) == ["unit_id", "linked", "link_status"]
+    assert summary.loc[summary["by"].eq("all"), list(SUMMARY_COUNTS)].sum(axis=1).item() == 0

@@ -19,9 +19,11 @@ from statsmodels.stats.multitest import multipletests
 from evaluation import quality
 from evaluation.errors import DataError, ParamsError
 from evaluation.instruments import read_instrument
+from evaluation.panel import link_waves
 from evaluation.privacy import scan_for_values
 from evaluation.quality import narrative, present
 from evaluation.quality.listing import HIDDEN, REDACTED
+from evaluation.quality.panel import COUNT_COLUMNS
 from evaluation.results import check_result
 
 # --------------------------------------------------------------------------- the tiny form
@@ -428,6 +430,48 @@ def test_panel_problems_name_duplicates_and_unmatched_endline_codes():
     assert "code" not in problems.columns  # the pseudonym itself is never listed
 
 
+def collisions() -> pd.DataFrame:
+    """One school: a matched; b twice in both rounds; c once, then twice; d baseline only;
+    e twice at endline only."""
+    base, end = ["a", "b", "b", "c", "d"], ["a", "b", "b", "c", "c", "e", "e"]
+    n = len(base) + len(end)
+    return pd.DataFrame(
+        {
+            "school_code": ["S"] * n,
+            "wave": ["baseline"] * len(base) + ["endline"] * len(end),
+            "panel_code": pd.array([f"P-{c}" for c in base + end], dtype="string"),
+            "_submission_id": [f"r{i:02d}" for i in range(n)],
+            "_enumerator": ["ana"] * n,
+            "_submitted_at": pd.to_datetime(["2023-05-01T08:00Z"] * n, utc=True),
+            "_source_file": ["y.csv"] * n,
+            "_source_row": range(2, n + 2),
+        }
+    )
+
+
+def test_panel_counts_codes_as_link_waves_links_rows():
+    frame = collisions()
+    row = quality.panel_matching(frame, total=False).iloc[0]
+    assert row[list(COUNT_COLUMNS)].tolist() == [5, 7, 4, 4, 1, 2, 1, 1, 1, 3]
+    assert row["estimate"] == pytest.approx(1 / 4)
+    _, summary = link_waves(frame, arm=None)  # the one matching the reports use
+    assert row["matched"] == summary.loc[summary["by"].eq("all"), "linked"].item()
+
+
+def test_panel_problems_number_each_colliding_code_and_list_codes_new_at_endline():
+    problems = quality.panel_problems(collisions(), table="youth_survey")
+    duplicates = problems[problems["rule"].eq("panel_code_duplicate")]
+    by_group = duplicates.groupby("group")["submission_id"].apply(list).to_dict()
+    assert by_group == {
+        1: ["r01", "r02"],  # b at baseline
+        2: ["r06", "r07"],  # b at endline
+        3: ["r08", "r09"],  # c at endline
+        4: ["r10", "r11"],  # e at endline
+    }
+    unmatched = problems[problems["rule"].eq("panel_code_unmatched")]
+    assert unmatched["submission_id"].tolist() == ["r10", "r11"]
+
+
 # --------------------------------------------------------------------------- listing
 def quarantine() -> pd.DataFrame:
     return pd.DataFrame(
@@ -446,6 +490,9 @@ def quarantine() -> pd.DataFrame:
                 "exact copy of row 3",
             ],
             "action": ["quarantined", "quarantined", "quarantined", "dropped_duplicate"],
+            "enumerator": ["", "ben", "ben", "ana"],
+            "submitted_at": ["", "2023-06-03T09:00:00Z", "2023-06-03T09:00:00Z", ""],
+            "interview_at": ["", "", "", "2023-05-01T22:30:00Z"],
         }
     ).astype(
         {
@@ -459,6 +506,9 @@ def quarantine() -> pd.DataFrame:
                 "rule",
                 "message",
                 "action",
+                "enumerator",
+                "submitted_at",
+                "interview_at",
             ]
         }
     )
@@ -475,6 +525,7 @@ def test_flagged_submissions_lists_every_problem_once_and_never_a_personal_value
         detections=[extra],
         instruments={"mini": form},
         hidden_groups=["main"],
+        timezone="Europe/Tirane",
     )
     keys = list(zip(listing["submission_id"], listing["rule"], strict=True))
     assert sorted(keys) == sorted(
@@ -492,11 +543,23 @@ def test_flagged_submissions_lists_every_problem_once_and_never_a_personal_value
     assert by_id.loc[("s12", "required"), "value"] == REDACTED
     assert pd.isna(by_id.loc[("s12", "required"), "detail"])  # the message named the person
     assert by_id.loc[("s11", "constraint"), "value"] == HIDDEN  # 'age' is in the hidden group
-    assert by_id.loc[("s2", "duplicate_exact"), "enumerator"] == "ana"  # from the kept copy
-    assert by_id.loc[("s6", "short_interview"), "value"] == "5"
+    # who and when of a set-aside row come from quarantine.csv, in the local day (UTC+2)
+    assert by_id.loc[("s2", "duplicate_exact"), "enumerator"] == "ana"
+    assert by_id.loc[("s2", "duplicate_exact"), "date"] == pd.Timestamp("2023-05-02")
+    assert by_id.loc[("s12", "choice"), "date"] == pd.Timestamp("2023-06-03")  # submitted_at
     assert pd.isna(by_id.loc[("s11", "constraint"), "enumerator"])  # unknown, not invented
+    assert pd.isna(by_id.loc[("s11", "constraint"), "date"])
+    assert by_id.loc[("s6", "short_interview"), "value"] == "5"
     assert listing["enumerator"].tolist()[:4] == ["ana", "ana", "ana", "ben"]  # sorted
     assert scan_for_values(listing, ["Arbër Hoxha"]).empty
+
+
+def test_a_quarantine_written_before_enumerator_and_times_lists_them_as_unknown(form):
+    legacy = quarantine().drop(columns=["enumerator", "submitted_at", "interview_at"])
+    listing = quality.flagged_submissions({"mini": clean_table()}, legacy, timezone="Europe/Tirane")
+    set_aside = listing[listing["status"].ne("flagged")]
+    assert len(set_aside) == 4
+    assert set_aside["enumerator"].isna().all() and set_aside["date"].isna().all()
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -652,8 +715,8 @@ def test_field_workbook_read_back(checks, tmp_path):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f"
-    unknown = wb["Anketuesi i panjohur"]
-    values = [c.value for row in unknown.iter_rows() for c in row if c.value is not None]
+    ben = wb["ben"]  # s12, set aside by ingestion, on its enumerator's sheet
+    values = [c.value for row in ben.iter_rows() for c in row if c.value is not None]
     assert "'=cmd|' /C calc'!A0" in values  # a formula-like answer is neutralised
     assert scan_for_values(path, ["Arbër Hoxha"]).empty
     assert wb.properties.created.isoformat() == "2026-11-01T10:00:00"  # ingestion time

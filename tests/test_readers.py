@@ -743,6 +743,22 @@ def test_stata_extended_missing_keeps_its_dot(tmp_path):
     assert raw.declared_missing == {"q": (".a",)}
 
 
+def test_spss_repeated_values_are_spelled_once_and_land_in_their_rows(tmp_path):
+    rng = np.random.default_rng(7)
+    codes = rng.choice([1.0, 2.0, 3.5, np.nan], size=500)
+    moments = pd.Timestamp("2023-05-01 08:00") + pd.to_timedelta(
+        rng.choice([0, 90, 3600, 86400], size=500), unit="s"
+    )
+    path = tmp_path / "a.sav"
+    pyreadstat.write_sav(pd.DataFrame({"q": codes, "at": moments}), path)
+    raw = read_export(path)
+    expected_q = [None if np.isnan(c) else ("3.5" if c == 3.5 else str(int(c))) for c in codes]
+    assert raw.frame["q"].astype(object).where(raw.frame["q"].notna(), None).tolist() == (
+        expected_q
+    )
+    assert raw.frame["at"].tolist() == [m.isoformat() for m in moments]
+
+
 def test_truncated_spss_is_an_error(tmp_path, survey_frame):
     path = tmp_path / "a.sav"
     pyreadstat.write_sav(survey_frame, path)

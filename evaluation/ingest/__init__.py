@@ -1,7 +1,8 @@
 """Ingestion: raw exports in, clean tables, quarantine and an ingest log out.
 
 ``workbench ingest DATASET`` runs :func:`ingest_dataset` on a dataset of
-``params/datasets.yaml``; ``workbench ingest --instrument FORM --input FILE --out DIR`` runs
+``params/datasets.yaml`` (with ``--input FILE``: only the tables of those files, the others
+carried over unchanged); ``workbench ingest --instrument FORM --input FILE --out DIR`` runs
 :func:`ingest_files`. The outputs follow the ingestion contract: ``<table>.parquet`` (one row
 per accepted submission, typed by the form, personal data removed or pseudonymised),
 ``quarantine.csv`` (one line per problem of every row left out) and ``ingest_log.json``
@@ -14,7 +15,8 @@ times), :mod:`.choices` (codes, labels, value labels), :mod:`.convert` (one file
 rows), :mod:`.duplicates`, :mod:`.validate` (relevance, required, constraints),
 :mod:`.flags` (refusals, short interviews, outliers), :mod:`.design` (sampling frame),
 :mod:`.personal` (privacy), :mod:`.problems` and :mod:`.quarantine`, :mod:`.table` (one
-table), :mod:`.outputs` (atomic write) and :mod:`.run` (datasets and one-off files).
+table), :mod:`.outputs` (atomic write), :mod:`.subset` (some tables again, the others
+carried over) and :mod:`.run` (datasets and one-off files).
 """
 
 from evaluation.ingest.config import DatasetConfig, TableConfig, dataset_config, load_datasets

@@ -453,6 +453,8 @@ def _metadata(
             "_submitted_at": submitted.array,
             "_enumerator": _enumerator(raw, mapping, settings.instrument).array,
             "_duration_min": duration.array,
+            # not a clean column: when the interview took place, for quarantine.csv
+            "_interview_at": start.fillna(end).fillna(submitted).array,
         },
         index=pd.RangeIndex(n),
     )

@@ -60,6 +60,8 @@ def write_outputs(
     tables: Mapping[str, tuple[pd.DataFrame, Mapping[str, Any]]],
     quarantine: pd.DataFrame,
     log: Mapping[str, Any],
+    *,
+    copies: Mapping[str, Path] | None = None,
 ) -> None:
     """Write ``<table>.parquet`` files, ``quarantine.csv`` and ``ingest_log.json`` into
     ``target``, replacing its previous content atomically.
@@ -74,6 +76,9 @@ def write_outputs(
         The quarantine lines.
     log : mapping
         The ingest log (JSON-ready).
+    copies : mapping, optional
+        Table name → a Parquet file to copy as it is (a table carried over from the
+        previous outputs, which may be in ``target`` itself).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -81,6 +86,8 @@ def write_outputs(
     try:
         for name, (frame, metadata) in tables.items():
             write_parquet(frame, tmp / f"{name}.parquet", metadata)
+        for name, source in (copies or {}).items():
+            shutil.copy2(source, tmp / f"{name}.parquet")
         quarantine.to_csv(tmp / QUARANTINE_NAME, index=False, encoding="utf-8")
         (tmp / LOG_NAME).write_text(
             json.dumps(log, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"

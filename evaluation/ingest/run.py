@@ -22,6 +22,13 @@ from evaluation.errors import PrivacyError
 from evaluation.ingest.config import DatasetConfig, TableConfig, dataset_config
 from evaluation.ingest.outputs import LOG_NAME, QUARANTINE_NAME, check_target, write_outputs
 from evaluation.ingest.quarantine import empty_quarantine
+from evaluation.ingest.subset import (
+    CARRIED_MARK,
+    Carried,
+    carry_over,
+    check_same_key,
+    select_tables,
+)
 from evaluation.ingest.table import Context, TableResult, ingest_table
 from evaluation.instruments import read_instrument
 from evaluation.paths import instruments_dir
@@ -39,14 +46,17 @@ class IngestResult:
     log: Mapping[str, Any]
 
     def lines(self) -> list[str]:
-        """One line per file, ``file: read N, accepted A, quarantined Q (rule n, ...)``."""
+        """One line per file, ``file: read N, accepted A, quarantined Q (rule n, ...)``, and
+        ``; carried over unchanged from the ingest of <time>`` for a table not ingested again."""
         out = []
         for entry in self.log["files"]:
             rules = ", ".join(f"{rule} {n}" for rule, n in entry["rules"].items())
+            carried = entry.get(CARRIED_MARK)
             out.append(
                 f"{entry['file']}: read {entry['rows_read']:,}, accepted "
                 f"{entry['rows_accepted']:,}, quarantined {entry['rows_quarantined']:,}"
                 + (f" ({rules})" if rules else "")
+                + (f"; carried over unchanged from the ingest of {carried}" if carried else "")
             )
         return out
 
@@ -56,6 +66,7 @@ class IngestResult:
         return "\n".join(
             [
                 *self.lines(),
+                *_selection_lines(self.log.get("selection")),
                 f"Clean tables ({tables}), {QUARANTINE_NAME} and {LOG_NAME} in {self.out}",
             ]
         )
@@ -64,6 +75,7 @@ class IngestResult:
 def ingest_dataset(
     name: str,
     *,
+    inputs: Sequence[str | Path] = (),
     root: Path | None = None,
     config_file: Path | None = None,
     today: dt.date | None = None,
@@ -74,6 +86,11 @@ def ingest_dataset(
     ----------
     name : str
         The dataset (e.g. ``demo``).
+    inputs : sequence of str or Path, optional
+        Ingest only the tables these raw files belong to (names as in the configuration,
+        or paths in the raw folder), each from all its files, and carry every other table
+        over unchanged from the previous ingest (see :mod:`evaluation.ingest.subset`).
+        Default: every table.
     root : Path, optional
         The project root (default: :func:`evaluation.paths.project_root`).
     config_file : Path, optional
@@ -97,6 +114,8 @@ def ingest_dataset(
     """
     config = dataset_config(name, config_file, root)
     check_target(config.clean_dir, [config.raw_dir])
+    chosen = select_tables(config, inputs) if inputs else list(config.tables)
+    carried = carry_over(config, [t for t in config.tables if t not in chosen])
     key = _dataset_key(config)
     context = Context(
         timezone=config.timezone,
@@ -106,13 +125,25 @@ def ingest_dataset(
         raw_dir=config.raw_dir,
         today=today,
     )
-    forms = {t.name: read_instrument(config.instrument_path(t)) for t in config.tables.values()}
+    tables = [config.tables[t] for t in chosen]
+    forms = {t.name: read_instrument(config.instrument_path(t)) for t in tables}
     started = _now()
     results = [
         ingest_table(table, forms[table.name], _raw_paths(config, table), context)
-        for table in config.tables.values()
+        for table in tables
     ]
-    return _publish(config.clean_dir, results, name, started, key, config.timezone)
+    selection = _selection(inputs, chosen, carried) if inputs else None
+    return _publish(
+        config.clean_dir,
+        results,
+        name,
+        started,
+        key,
+        config.timezone,
+        carried=carried,
+        order=list(config.tables),
+        selection=selection,
+    )
 
 
 def ingest_files(
@@ -223,22 +254,39 @@ def _publish(
     started: str,
     key: Callable[[], Pseudonymiser],
     timezone: str,
+    *,
+    carried: Carried | None = None,
+    order: Sequence[str] = (),
+    selection: Mapping[str, Any] | None = None,
 ) -> IngestResult:
+    """Write the tables ingested now and those ``carried`` over, in ``order``."""
+    carried = carried or Carried()
     loaded = getattr(key, "loaded", [])
-    log = {
-        "dataset": dataset,
-        "instruments": {
+    fingerprint = loaded[0].fingerprint if loaded else None
+    check_same_key(carried, fingerprint)
+    new = {r.name: r for r in results}
+    names = [t for t in order if t in new or t in carried.tables] or list(new)
+    instruments = {
+        **carried.instruments,
+        **{
             r.name: {"form_id": r.instrument.form_id, "version": r.instrument.version}
             for r in results
         },
+    }
+    log = {
+        "dataset": dataset,
+        "instruments": {t: instruments[t] for t in names},
         "started": started,
         "finished": _now(),
         "workbench_version": __version__,
-        "key_fingerprint": loaded[0].fingerprint if loaded else None,
+        "key_fingerprint": fingerprint or carried.key_fingerprint,
         "timezone": timezone,
-        "files": [entry for r in results for entry in r.files],
-        "tables": {r.name: r.summary for r in results},
-        "privacy": _privacy(results),
+        "files": [
+            entry for t in names for entry in (new[t].files if t in new else _files_of(carried, t))
+        ],
+        "tables": {t: new[t].summary if t in new else carried.summaries[t] for t in names},
+        "privacy": _privacy(results, carried.privacy, names),
+        **({"selection": dict(selection)} if selection else {}),
     }
     tables = {
         r.name: (
@@ -247,14 +295,53 @@ def _publish(
         )
         for r in results
     }
-    lines = [r.quarantine for r in results if len(r.quarantine)]
+    lines = [
+        new[t].quarantine if t in new else carried.quarantine[carried.quarantine["table"] == t]
+        for t in names
+    ]
+    lines = [part for part in lines if len(part)]
     quarantine = pd.concat(lines, ignore_index=True) if lines else empty_quarantine()
-    write_outputs(out, tables, quarantine, log)
+    write_outputs(out, tables, quarantine, log, copies=carried.parquet)
     return IngestResult(out, log)
 
 
-def _privacy(results: list[TableResult]) -> dict[str, Any]:
-    by_table = {
+def _files_of(carried: Carried, table: str) -> list[dict[str, Any]]:
+    return [entry for entry in carried.files if entry.get("table") == table]
+
+
+def _selection(
+    inputs: Sequence[str | Path], chosen: Sequence[str], carried: Carried
+) -> dict[str, Any]:
+    return {
+        "inputs": [str(p) for p in inputs],
+        "ingested": list(chosen),
+        "carried_over": list(carried.tables),
+        "changed_since": list(carried.changed),
+        "rule": "a table is ingested from all its files; the other tables are carried over "
+        "unchanged from the previous ingest",
+    }
+
+
+def _selection_lines(selection: Mapping[str, Any] | None) -> list[str]:
+    """What ``--input`` chose, in words, for the command line."""
+    if not selection:
+        return []
+    lines = [
+        f"Ingested again: {', '.join(selection['ingested'])} (each from all its files). "
+        f"Carried over unchanged: {', '.join(selection['carried_over']) or 'nothing'}."
+    ]
+    for name in selection["changed_since"]:
+        lines.append(
+            f"Warning: {name} has changed since its table was ingested (its SHA-256 differs); "
+            "its carried-over table is out of date: name it with --input, or run without --input"
+        )
+    return lines
+
+
+def _privacy(
+    results: list[TableResult], carried: Mapping[str, Any], names: Sequence[str]
+) -> dict[str, Any]:
+    made = {
         r.name: {
             "dropped": r.protected.dropped,
             "pseudonymised": r.protected.pseudonymised,
@@ -264,9 +351,10 @@ def _privacy(results: list[TableResult]) -> dict[str, Any]:
         }
         for r in results
     }
+    by_table = {t: made[t] if t in made else carried.get(t) or {} for t in names}
 
     def union(what: str) -> list[str]:
-        return sorted({c for entry in by_table.values() for c in entry[what]})
+        return sorted({c for entry in by_table.values() for c in entry.get(what, [])})
 
     return {
         "dropped": union("dropped"),

@@ -45,7 +45,7 @@ from evaluation.ingest.flags import (
 from evaluation.ingest.mapping import check_form_match, map_columns, table_questions
 from evaluation.ingest.personal import Protected, protect
 from evaluation.ingest.problems import Flags, Problems
-from evaluation.ingest.quarantine import quarantine_lines
+from evaluation.ingest.quarantine import ROW_METADATA, quarantine_lines
 from evaluation.ingest.renames import apply_probable_renames
 from evaluation.ingest.validate import Checks, validate
 from evaluation.instruments import Instrument
@@ -123,9 +123,8 @@ def ingest_table(
         table.name,
         found,
         stacked.files,
-        stacked.rows,
-        data["_submission_id"].astype(object).to_numpy(),
         stacked.names,
+        data[list(ROW_METADATA)],
         protected.personal,
     )
     files = [

@@ -17,33 +17,10 @@ from typing import Any
 import pandas as pd
 
 from evaluation.errors import DataError, InstrumentError, format_values
+from evaluation.ingest.outputs import PARQUET_METADATA_KEY
+from evaluation.ingest.quarantine import QUARANTINE_COLUMNS, read_quarantine_file
+from evaluation.ingest.table import METADATA_COLUMNS
 from evaluation.paths import data_dir, instruments_dir, project_root
-
-QUARANTINE_COLUMNS = (
-    "table",
-    "file",
-    "row",
-    "submission_id",
-    "column",
-    "value",
-    "rule",
-    "message",
-    "action",
-)
-"""Columns of ``quarantine.csv`` fixed by the ingestion contract (more may follow)."""
-
-METADATA_COLUMNS = (
-    "_submission_id",
-    "_source_file",
-    "_source_row",
-    "_submitted_at",
-    "_enumerator",
-    "_duration_min",
-    "_flags",
-)
-"""Metadata columns every clean table has (ingestion contract)."""
-
-PARQUET_KEY = b"evaluation"
 
 
 @dataclass
@@ -153,23 +130,15 @@ def load_clean(
 def read_quarantine(path: Path) -> pd.DataFrame:
     """``quarantine.csv`` as text columns (``row`` as Int64), every value kept as written.
 
+    The contract's :data:`QUARANTINE_COLUMNS` must be there; ``enumerator``,
+    ``submitted_at`` and ``interview_at`` are empty in a file written before them.
+
     Raises
     ------
     DataError
-        If the file lacks a column of :data:`QUARANTINE_COLUMNS`.
+        If the file cannot be read or lacks a column of :data:`QUARANTINE_COLUMNS`.
     """
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise DataError(
-            f"{path}: cannot be read as CSV ({error}); run the ingestion again"
-        ) from None
-    missing = [c for c in QUARANTINE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{path}: no column {format_values(missing)}; expected {', '.join(QUARANTINE_COLUMNS)}. "
-            "Was it written by another version of `workbench ingest`?"
-        )
+    frame = read_quarantine_file(path)
     frame["row"] = pd.array(pd.to_numeric(frame["row"], errors="coerce"), dtype="Int64")
     for column in frame.columns:
         if column != "row":
@@ -216,7 +185,7 @@ def parquet_metadata(path: Path) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     metadata = pq.read_schema(path).metadata or {}
-    raw = metadata.get(PARQUET_KEY)
+    raw = metadata.get(PARQUET_METADATA_KEY)
     if not raw:
         return {}
     try:

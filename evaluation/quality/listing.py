@@ -3,9 +3,9 @@
 Sources, in this order of precedence (the same problem found twice is listed once):
 
 1. ``quarantine.csv``: rows ingestion set aside (``status`` = ``quarantined`` or
-   ``dropped_duplicate``), with the rule, column, value and ingestion's message; their
-   enumerator and date come from ``quarantine.csv`` when it has them, else from the clean
-   row with the same submission id (the kept copy of an exact duplicate), else are empty;
+   ``dropped_duplicate``), with the rule, column, value and ingestion's message, and the
+   enumerator and interview time ingestion took from the row before setting it aside
+   (empty in a ``quarantine.csv`` written before those columns existed);
 2. the ``_flags`` of accepted rows (``status`` = ``flagged``);
 3. what the quality checks found (short interviews by the report's thresholds, IQR
    outliers, panel-code problems), also ``flagged``.
@@ -23,7 +23,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from evaluation.quality.rows import ASSENT_REFUSED, KEY_COLUMNS, flag_table, row_keys
+from evaluation.quality.rows import (
+    ASSENT_REFUSED,
+    KEY_COLUMNS,
+    flag_table,
+    local_dates,
+    row_keys,
+)
 
 LISTING_COLUMNS = (
     "table",
@@ -61,8 +67,8 @@ def flagged_submissions(
     tables : mapping of str to DataFrame
         Clean tables by name.
     quarantine : DataFrame
-        ``quarantine.csv`` (optional extra columns ``enumerator`` and ``submitted_at`` are
-        used when ingestion writes them).
+        ``quarantine.csv``; its ``enumerator`` and ``interview_at`` (else ``submitted_at``)
+        give the enumerator and date of quarantined rows.
     detections : iterable of DataFrame
         Problems the checks found: :data:`~evaluation.quality.rows.KEY_COLUMNS` plus
         ``rule`` and optionally ``variable`` or ``column``, ``value``.
@@ -72,7 +78,7 @@ def flagged_submissions(
         Question groups whose answers are never shown: ``group`` in any table, or
         ``table:group`` in one table (see :func:`hidden_questions`).
     timezone : str
-        For the ``date`` of quarantined rows with a submission time.
+        The local day of each interview (``date``).
 
     Returns
     -------
@@ -81,7 +87,7 @@ def flagged_submissions(
         submission; ``value`` and ``detail`` are text.
     """
     privacy = _Privacy(instruments or {}, set(hidden_groups))
-    parts = [_with_known_keys(_from_quarantine(quarantine, timezone), tables, timezone)]
+    parts = [_from_quarantine(quarantine, timezone)]
     for name, frame in tables.items():
         parts.append(_from_flags(frame, name, timezone))
     for found in detections:
@@ -122,53 +128,31 @@ def _from_quarantine(quarantine: pd.DataFrame, timezone: str) -> pd.DataFrame:
     if quarantine.empty:
         return _empty()
     q = quarantine.reset_index(drop=True)
-    enumerator = (
-        q["enumerator"].astype("string")
-        if "enumerator" in q.columns
-        else pd.Series(pd.NA, index=q.index, dtype="string")
-    )
-    if "submitted_at" in q.columns:
-        moments = pd.to_datetime(q["submitted_at"], errors="coerce", utc=True)
-        dates = moments.dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
-    else:
-        dates = pd.Series(pd.NaT, index=q.index, dtype="datetime64[ns]")
     action = q["action"].astype("string")
     return pd.DataFrame(
         {
             "table": q["table"].astype("string"),
-            "enumerator": enumerator,
-            "date": dates,
-            "submission_id": q["submission_id"].astype("string").replace("", pd.NA),
+            "enumerator": _text_column(q, "enumerator"),
+            "date": local_dates(
+                _text_column(q, "interview_at").fillna(_text_column(q, "submitted_at")), timezone
+            ),
+            "submission_id": _text_column(q, "submission_id"),
             "file": q["file"].astype("string"),
             "row": q["row"],
             "status": action.where(action.eq(DROPPED), QUARANTINED),
             "rule": q["rule"].astype("string"),
             "column": q["column"].astype("string").fillna(""),
-            "value": q["value"].astype("string").replace("", pd.NA),
-            "detail": q["message"].astype("string").replace("", pd.NA),
+            "value": _text_column(q, "value"),
+            "detail": _text_column(q, "message"),
         }
     )
 
 
-def _with_known_keys(
-    lines: pd.DataFrame, tables: Mapping[str, pd.DataFrame], timezone: str
-) -> pd.DataFrame:
-    """Enumerator and date of quarantined lines whose submission id is also in clean data
-    (the kept copy of an exact duplicate), where quarantine.csv does not give them."""
-    if lines.empty:
-        return lines
-    known = pd.concat(
-        [row_keys(frame, name, timezone) for name, frame in tables.items()], ignore_index=True
-    ).drop_duplicates(["table", "submission_id"])
-    merged = lines.merge(
-        known[["table", "submission_id", "enumerator", "date"]],
-        on=["table", "submission_id"],
-        how="left",
-        suffixes=("", "_known"),
-    )
-    merged["enumerator"] = merged["enumerator"].fillna(merged["enumerator_known"])
-    merged["date"] = merged["date"].fillna(merged["date_known"])
-    return merged.drop(columns=["enumerator_known", "date_known"])
+def _text_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A text column of ``frame`` with empty cells missing; all missing if it is absent."""
+    if column not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[column].astype("string").replace("", pd.NA)
 
 
 def _from_flags(frame: pd.DataFrame, table: str, timezone: str) -> pd.DataFrame:

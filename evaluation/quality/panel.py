@@ -14,6 +14,10 @@ gives the same pseudonym in both waves. Codes match **within a school**. Per sch
 The match rate is matched / distinct baseline codes (the share of the baseline panel found
 again); the endline match rate is matched / distinct endline codes. Submissions without a
 code (refused assent) are left out.
+
+The matching itself is :func:`evaluation.panel.link_waves`, the one the baseline and endline
+reports link students with; this module counts its result by code and school and lists the
+submissions it cannot link.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import DataError
+from evaluation.panel import link_waves
 from evaluation.quality.rows import row_keys
 from evaluation.quality.settings import PanelSettings
 from evaluation.results import ResultInfo, make_result
@@ -71,8 +76,8 @@ def panel_matching(
         If a column is missing.
     """
     panel = panel or PanelSettings()
-    data = _coded(frame, panel)
-    rows = [_school_row(school, part, panel) for school, part in data.groupby("school", sort=True)]
+    data = _linked(frame, panel)
+    rows = _school_counts(data, panel).to_dict(orient="records")
     if total:
         summed = {c: sum(r[c] for r in rows) for c in COUNT_COLUMNS}
         rows.append({"school": pd.NA, **summed})
@@ -117,17 +122,13 @@ def panel_problems(
         the code.
     """
     panel = panel or PanelSettings()
-    data = _coded(frame, panel)
+    data = _linked(frame, panel)
     keys = row_keys(frame, table, timezone).iloc[data["position"].to_numpy()].reset_index(drop=True)
-    data = data.reset_index(drop=True)
-    counts = data.groupby(["school", "wave", "code"])["code"].transform("size")
-    duplicated = counts.gt(1).to_numpy()
-    baseline = data[data["wave"].eq(panel.baseline)]
-    seen = set(zip(baseline["school"], baseline["code"], strict=True))
+    duplicated = data["link_status"].eq("duplicate_code").to_numpy()
     endline = data["wave"].eq(panel.endline).to_numpy()
-    unmatched = endline & np.array(
-        [(s, c) not in seen for s, c in zip(data["school"], data["code"], strict=True)], dtype=bool
-    )
+    at_baseline = data["wave"].eq(panel.baseline)
+    seen = at_baseline.groupby([data["school"], data["code"]]).transform("any").to_numpy()
+    unmatched = endline & ~seen
     group_ids = (
         data.loc[duplicated]
         .groupby(["school", "wave", "code"], sort=True)
@@ -187,22 +188,54 @@ def _coded(frame: pd.DataFrame, panel: PanelSettings) -> pd.DataFrame:
     return data
 
 
-def _school_row(school: str, part: pd.DataFrame, panel: PanelSettings) -> dict[str, object]:
-    base = part.loc[part["wave"].eq(panel.baseline), "code"].value_counts()
-    end = part.loc[part["wave"].eq(panel.endline), "code"].value_counts()
-    unique_base, unique_end = set(base[base.eq(1)].index), set(end[end.eq(1)].index)
-    both = set(base.index) & set(end.index)
-    matched = unique_base & unique_end
-    return {
-        "school": school,
-        "n_baseline": int(base.sum()),
-        "n_endline": int(end.sum()),
-        "codes_baseline": len(base),
-        "codes_endline": len(end),
-        "matched": len(matched),
-        "ambiguous": len(both - matched),
-        "unmatched_baseline": len(set(base.index) - set(end.index)),
-        "unmatched_endline": len(set(end.index) - set(base.index)),
-        "duplicated_baseline": int(base.gt(1).sum()),
-        "duplicated_endline": int(end.gt(1).sum()),
-    }
+def _linked(frame: pd.DataFrame, panel: PanelSettings) -> pd.DataFrame:
+    """The coded submissions of both rounds (:func:`_coded`) with the ``link_status`` that
+    :func:`evaluation.panel.link_waves` gives each."""
+    return link_waves(
+        _coded(frame, panel),
+        id="code",
+        within="school",
+        wave="wave",
+        arm=None,
+        baseline=panel.baseline,
+        endline=panel.endline,
+    ).panel
+
+
+def _school_counts(data: pd.DataFrame, panel: PanelSettings) -> pd.DataFrame:
+    """Per school (sorted): submissions and codes per round, and codes by what linking found.
+
+    A code is counted once per school: ``matched`` if its pair was linked, ``ambiguous`` if
+    it is in both rounds but was not linked (repeated in one of them), ``unmatched_*`` if it
+    is in one round only, ``duplicated_*`` if it is repeated within a round.
+    """
+    at_baseline = data["wave"].eq(panel.baseline)
+    duplicated = data["link_status"].eq("duplicate_code")
+    rows = pd.DataFrame(
+        {
+            "school": data["school"],
+            "code": data["code"],
+            "base": at_baseline,
+            "end": ~at_baseline,
+            "linked": data["link_status"].eq("linked") & at_baseline,
+            "dup_base": duplicated & at_baseline,
+            "dup_end": duplicated & ~at_baseline,
+        }
+    )
+    codes = rows.groupby(["school", "code"], sort=False).any()
+    per_code = pd.DataFrame(
+        {
+            "codes_baseline": codes["base"],
+            "codes_endline": codes["end"],
+            "matched": codes["linked"],
+            "ambiguous": codes["base"] & codes["end"] & ~codes["linked"],
+            "unmatched_baseline": codes["base"] & ~codes["end"],
+            "unmatched_endline": codes["end"] & ~codes["base"],
+            "duplicated_baseline": codes["dup_base"],
+            "duplicated_endline": codes["dup_end"],
+        }
+    )
+    counts = per_code.groupby(level="school", sort=True).sum()
+    submissions = rows.groupby("school", sort=True)[["base", "end"]].sum()
+    counts["n_baseline"], counts["n_endline"] = submissions["base"], submissions["end"]
+    return counts[list(COUNT_COLUMNS)].astype("int64").reset_index()

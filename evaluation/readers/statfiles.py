@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyreadstat
 
 from evaluation.errors import DataError
-from evaluation.readers.parsed import Parsed, RowCollector, source_array
+from evaluation.readers.parsed import TEXT, Parsed, empty_table, source_array
 from evaluation.readers.xlsx import number_text
 
 _READERS = {"spss": pyreadstat.read_sav, "stata": pyreadstat.read_dta}
@@ -62,15 +63,14 @@ def read_statfile(data: bytes, name: str, kind: str, *, encoding: str | None = N
             f"damaged or truncated: export it again from {_NAMES[kind]}"
         ) from error
     columns = [str(c) for c in frame.columns]
-    collector = RowCollector(len(columns))
     types = meta.readstat_variable_types or {}
     texts = [_column_text(frame[c], types.get(c) != "string") for c in frame.columns]
-    for row in zip(*texts, strict=True) if columns else ():
-        collector.add(row)
     parsed = Parsed(
         kind=kind,
         header=columns,
-        table=collector.table(),
+        table=pa.Table.from_arrays(texts, names=[str(i) for i in range(len(texts))])
+        if texts
+        else empty_table(0),
         source_rows=source_array(np.arange(1, len(frame) + 1)),
         meta={
             "reader": "pyreadstat",
@@ -89,17 +89,22 @@ def read_statfile(data: bytes, name: str, kind: str, *, encoding: str | None = N
     return parsed
 
 
-def _column_text(column: pd.Series, numeric: bool) -> list[str | None]:
-    """A column's values as text (``None`` for system-missing).
+def _column_text(column: pd.Series, numeric: bool) -> pa.Array:
+    """A column's values as Arrow text (null for system-missing).
 
-    In a numeric variable, pyreadstat gives Stata's extended missing values ``.a``…``.z``
-    as the letters ``"a"``…``"z"``; they are spelled with their dot again.
+    Each distinct value is spelled once and the spellings are taken by position (a survey
+    file repeats a few codes over and over: 12 million cells, a few thousand spellings). In a
+    numeric variable, pyreadstat gives Stata's extended missing values ``.a``…``.z`` as the
+    letters ``"a"``…``"z"``; they are spelled with their dot again.
     """
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        return [None if pd.isna(v) else v.isoformat() for v in column]
+    positions, distinct = pd.factorize(column, use_na_sentinel=True)
     if numeric and column.dtype == object:
-        return [_code_text(v) if isinstance(v, str) else _value_text(v) for v in column]
-    return [_value_text(v) for v in column]
+        spelled = [_code_text(v) if isinstance(v, str) else _value_text(v) for v in distinct]
+    else:
+        spelled = [_value_text(v) for v in distinct]
+    missing = positions < 0
+    indices = pa.array(np.where(missing, 0, positions), mask=missing)
+    return pa.array(spelled, TEXT).take(indices)
 
 
 def _value_text(value: Any) -> str | None:

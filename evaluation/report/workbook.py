@@ -398,6 +398,108 @@ class Workbook:
         where = anchor or f"{get_column_letter(len(layout.columns) + 2)}{layout.header_row}"
         ws.add_chart(chart, where)
 
+    # ------------------------------------------------------------------ cell styling
+    def set_number_format(
+        self,
+        sheet: str,
+        columns: str | Sequence[str],
+        number_format: str,
+        rows: Iterable[int] | None = None,
+    ) -> None:
+        """Give cells of a table already on ``sheet`` another number format.
+
+        For tables whose rows have different units (an indicator table mixing percentages,
+        scores and counts), after :meth:`add_sheet` has formatted whole columns.
+
+        Parameters
+        ----------
+        sheet : str
+            The name :meth:`add_sheet` returned.
+        columns : str or sequence of str
+            Table columns to format.
+        number_format : str
+            A kind of :data:`NUMBER_FORMATS` or an Excel format string (``"0.0%"``).
+        rows : iterable of int, optional
+            0-based positions of the table's rows (default: every row).
+        """
+        layout = self._layout(sheet, "set_number_format")
+        fmt = NUMBER_FORMATS.get(number_format, number_format)
+        if number_format not in NUMBER_FORMATS:
+            _kind(str(columns), pd.Series(dtype=float), number_format)  # checks the format
+        ws = self._book[sheet]
+        for row in self._rows(layout, rows):
+            for column in [columns] if isinstance(columns, str) else columns:
+                cell = ws.cell(row, layout.column_index(column))
+                if cell.data_type != "s":
+                    cell.number_format = fmt
+
+    def fill_cells(
+        self,
+        sheet: str,
+        columns: str | Sequence[str],
+        colour: str,
+        rows: Iterable[int] | None = None,
+    ) -> None:
+        """Fill cells of a table already on ``sheet`` with a background colour.
+
+        Parameters
+        ----------
+        sheet : str
+            The name :meth:`add_sheet` returned.
+        columns : str or sequence of str
+            Table columns to fill.
+        colour : str
+            RGB hex without ``#`` (e.g. ``"C6EFCE"``, Excel's light green).
+        rows : iterable of int, optional
+            0-based positions of the table's rows (default: every row).
+        """
+        layout = self._layout(sheet, "fill_cells")
+        if not re.fullmatch(r"[0-9A-Fa-f]{6}", str(colour)):
+            raise ParamsError(f"fill_cells: colour {colour!r} is not six hex digits (RRGGBB)")
+        fill = PatternFill("solid", fgColor=str(colour).upper())
+        ws = self._book[sheet]
+        for row in self._rows(layout, rows):
+            for column in [columns] if isinstance(columns, str) else columns:
+                ws.cell(row, layout.column_index(column)).fill = fill
+
+    def add_footnotes(self, sheet: str, lines: Sequence[str]) -> None:
+        """Write ``lines`` under the table on ``sheet`` (one blank row first), wrapped across
+        the table's width, in the notes' italic style, and include them in the print area."""
+        layout = self._layout(sheet, "add_footnotes")
+        ws = self._book[sheet]
+        span = max(len(layout.columns), 6)
+        row = ws.max_row + 1
+        for line in lines:
+            row += 1
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+            cell = ws.cell(row, 1, _text_cell(line))
+            cell.font = _NOTE_FONT
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            width = sum(
+                ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, span + 1)
+            )
+            ws.row_dimensions[row].height = 15 * _lines(line, 1.1 * width)
+
+    def _layout(self, sheet: str, what: str) -> SheetLayout:
+        layout = self.layouts.get(sheet)
+        if layout is None:
+            raise ReportError(
+                f"{what}: no table sheet '{sheet}'; sheets: {format_values(self.sheet_names)}"
+            )
+        return layout
+
+    @staticmethod
+    def _rows(layout: SheetLayout, rows: Iterable[int] | None) -> list[int]:
+        count = layout.last_row - layout.first_row + 1
+        positions = range(count) if rows is None else [int(r) for r in rows]
+        bad = [r for r in positions if not 0 <= r < count]
+        if bad:
+            raise ReportError(
+                f"sheet '{layout.name}' has {count} table rows; rows {format_values(bad)} "
+                "are outside them (rows are 0-based positions in the table)"
+            )
+        return [layout.first_row + r for r in positions]
+
     # ------------------------------------------------------------------ saving
     def save(self, path: str | Path) -> Path:
         """Write the workbook to ``path`` atomically; return ``path``.
