@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SCALE  ?= 1
 SEED   ?= 20220203
+JOBS   ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup report demo-data test test-all lint format lab kernel bench clean-reports
@@ -25,10 +26,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the workbench with its test tools
 
-report: $(STAMP) ## Generate the demo world and run every report on it
+report: $(STAMP) ## Generate the demo world and run every report on it (JOBS=1: one notebook at a time)
 	$(BIN)/workbench demo-data --scale $(SCALE) --seed $(SEED)
 	$(BIN)/workbench ingest demo
-	$(BIN)/workbench run all
+	$(BIN)/workbench run all$(if $(JOBS), --jobs $(JOBS))
 
 demo-data: $(STAMP) ## Write the demo world's raw exports to surveys/data/demo/raw/
 	$(BIN)/workbench demo-data --scale $(SCALE) --seed $(SEED)

@@ -7,6 +7,10 @@ different people at different times live side by side.
 
 Usage: ``.venv/bin/python benchmarks/bench_reports.py [REPORT ...] [--repeat R]``
 (default: every report of :data:`BENCHMARKS`).
+
+``make_report`` (:func:`bench_make_report`) times ``make report`` end to end, after setup,
+for the code before the speed-up (``--before COMMIT``) and for the working tree, and writes
+the before/after table to ``benchmarks/results/reports.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -245,6 +250,241 @@ def bench_baseline(repeat: int) -> dict:
 BENCHMARKS["baseline"] = bench_baseline
 
 
+# --------------------------------------------------------------------------- make report
+BEFORE_COMMIT = "641594d"
+"""The last commit before the report speed-up (issue #5): sequential executions, BLAS
+threads as the machine sets them, no questionnaire cache."""
+
+MAKE_SEED = "20220203"
+MD_RESULTS = HERE / "results" / "reports.md"
+
+
+def bench_make_report(repeat: int, before: str = BEFORE_COMMIT) -> dict:
+    """``make report`` end to end (after setup) for the code at ``before`` and for the
+    working tree, alternating ``repeat`` times; then each report alone.
+
+    Each variant runs in a fresh throw-away project (its own notebooks, params,
+    questionnaires and Makefile; the shared ``.venv`` linked in) with ``PYTHONPATH``
+    pointing at its code, so the command line and the kernels import that code. Wall time
+    and CPU time (user + system of make and every process it waited for, kernels included)
+    come from ``os.wait4``. In the first round each report is then run alone with
+    ``workbench run REPORT`` (the working tree with ``--jobs 1``, so its notebooks run one
+    at a time as before) for per-notebook times; the working tree's manifests also give
+    each kernel's CPU seconds. The machine's 1-minute load average is recorded before and
+    after every measurement: other work on the machine slows wall times, not CPU times.
+    """
+    variants = {"before": before, "after": None}
+    rounds: dict[str, list[dict]] = {name: [] for name in variants}
+    alone: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {
+            name: _source_tree(commit, Path(tmp) / f"{name}-code")
+            for name, commit in variants.items()
+        }
+        for index in range(repeat):
+            for name in variants:
+                project = _make_project(Path(tmp) / f"{name}-{index}", trees[name])
+                rounds[name].append(_time_make_report(project, trees[name]))
+                if index == 0:
+                    alone[name] = _time_reports_alone(project, trees[name], after=name == "after")
+    result = {
+        "command": "make report (demo-data --scale 1, ingest demo, run all) after setup",
+        "before_commit": _describe_commit(before),
+        "after": "working tree",
+        "repeat": repeat,
+        "targets": {"make_report_seconds": 60, "notebook_seconds": 10},
+        **{name: {"make_report": runs, "alone": alone[name]} for name, runs in rounds.items()},
+        "summary": _summary(rounds, alone),
+    }
+    MD_RESULTS.write_text(_markdown(result), encoding="utf-8")
+    return result
+
+
+def _source_tree(commit: str | None, folder: Path) -> Path:
+    """The code at ``commit`` (``git archive``, read-only) or, for ``None``, this checkout."""
+    if commit is None:
+        return ROOT
+    folder.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def _describe_commit(commit: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", commit],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or commit
+
+
+def _make_project(folder: Path, tree: Path) -> Path:
+    for name in ("notebooks", "params", "surveys/instruments"):
+        shutil.copytree(tree / name, folder / name)
+    shutil.copy(tree / "Makefile", folder / "Makefile")
+    (folder / ".venv").symlink_to(ROOT / ".venv")
+    return folder
+
+
+def _environment(project: Path, tree: Path) -> dict[str, str]:
+    env = {**os.environ, "WORKBENCH_ROOT": str(project)}
+    env.pop("WORKBENCH_JOBS", None)
+    if tree != ROOT:
+        env["PYTHONPATH"] = str(tree)
+    else:
+        env.pop("PYTHONPATH", None)
+    return env
+
+
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> dict:
+    """Run ``command``; its wall and CPU seconds (children included) and the load."""
+    load = os.getloadavg()[0]
+    clock = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=False
+    )
+    output = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - clock
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{output.decode(errors='replace')}")
+    return {
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "output": output.decode(errors="replace"),
+    }
+
+
+def _time_make_report(project: Path, tree: Path) -> dict:
+    # -o: the shared .venv is set up; never reinstall it from a throw-away project
+    command = ["make", "-s", "-o", ".venv/.installed", "report", f"SEED={MAKE_SEED}"]
+    timed = _timed(command, project, _environment(project, tree))
+    output = timed.pop("output")
+    published = dict(re.findall(r"^(\w+): published \S+ in ([\d.]+) s", output, re.M))
+    timed["report_seconds"] = {name: float(value) for name, value in published.items()}
+    timed["notebooks"] = _manifest_notebooks(project)
+    return timed
+
+
+def _time_reports_alone(project: Path, tree: Path, *, after: bool) -> dict:
+    env = _environment(project, tree)
+    reports = {}
+    for report in ("quality", "baseline", "endline", "capacity", "monitoring"):
+        command = [str(WORKBENCH), "run", report, "--no-progress"]
+        if after:
+            command += ["--jobs", "1"]
+        timed = _timed(command, project, env)
+        timed.pop("output")
+        timed["notebooks"] = _manifest_notebooks(project, (report,))[report]
+        reports[report] = timed
+    return reports
+
+
+def _manifest_notebooks(project: Path, reports: tuple[str, ...] | None = None) -> dict:
+    """Per report: wall seconds (and kernel CPU seconds, where recorded) per language."""
+    found = {}
+    for report in reports or ("quality", "baseline", "endline", "capacity", "monitoring"):
+        manifest = json.loads(
+            (project / "reports" / report / "latest" / "manifest.json").read_text("utf-8")
+        )
+        found[report] = {
+            n["language"]: {
+                "wall_seconds": n["wall_seconds"],
+                "kernel_cpu_seconds": n.get("kernel_cpu_seconds"),
+            }
+            for n in manifest["timings"]["notebooks"]
+        }
+    return found
+
+
+def _summary(rounds: dict[str, list[dict]], alone: dict[str, dict]) -> dict:
+    def median(values: list[float]) -> float:
+        return round(statistics.median(values), 2)
+
+    summary: dict[str, dict] = {}
+    for name, runs in rounds.items():
+        notebook_walls = [
+            n["wall_seconds"] for r in alone[name].values() for n in r["notebooks"].values()
+        ]
+        summary[name] = {
+            "make_report_wall_median": median([r["wall_seconds"] for r in runs]),
+            "make_report_cpu_median": median([r["cpu_seconds"] for r in runs]),
+            "load_median": median([r["load_before"] for r in runs]),
+            "slowest_notebook_alone": max(notebook_walls),
+        }
+    return summary
+
+
+def _markdown(result: dict) -> str:
+    before, after = result["before"], result["after"]
+    lines = [
+        "# `make report`: before and after the speed-up (issue #5)",
+        "",
+        f"Before: `{result['before_commit']}`. After: the working tree. "
+        f"{os.cpu_count()} CPUs; {result['repeat']} alternating round(s), medians shown. "
+        "Load = 1-minute load average when the run started (other work on the machine "
+        "slows wall times; CPU times are user + system of every process, kernels included).",
+        "",
+        "## End to end: `make report` after setup (targets: < 60 s)",
+        "",
+        "| | wall (s) | CPU (s) | load | runs (wall s) |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for name in ("before", "after"):
+        runs = result[name]["make_report"]
+        s = result["summary"][name]
+        walls = ", ".join(f"{r['wall_seconds']:.1f}" for r in runs)
+        lines.append(
+            f"| {name} | {s['make_report_wall_median']:.1f} | {s['make_report_cpu_median']:.1f}"
+            f" | {s['load_median']:.2f} | {walls} |"
+        )
+    lines += [
+        "",
+        "## Per report and notebook (targets: < 10 s per notebook)",
+        "",
+        "Each report run alone (`workbench run REPORT`; after: `--jobs 1`, one notebook at a "
+        "time as before), first round. Report wall and CPU include kernel start-up, HTML "
+        "and manifest; *in make report* is the notebook's wall time inside `make report` "
+        "(after: two notebooks at once on 2 cores).",
+        "",
+        "| report | notebook | before wall (s) | after wall (s) | after kernel CPU (s) "
+        "| in make report, before (s) | in make report, after (s) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    in_make = {name: result[name]["make_report"][0]["notebooks"] for name in ("before", "after")}
+    for report, timed in after["alone"].items():
+        old = before["alone"][report]
+        for language, notebook in timed["notebooks"].items():
+            old_notebook = old["notebooks"].get(language, {})
+            lines.append(
+                f"| {report} | {language} | {old_notebook.get('wall_seconds', float('nan')):.1f}"
+                f" | {notebook['wall_seconds']:.1f} | {_number(notebook['kernel_cpu_seconds'])}"
+                f" | {in_make['before'][report][language]['wall_seconds']:.1f}"
+                f" | {in_make['after'][report][language]['wall_seconds']:.1f} |"
+            )
+        lines.append(
+            f"| {report} | whole report: wall / CPU | {old['wall_seconds']:.1f} / "
+            f"{old['cpu_seconds']:.1f} | {timed['wall_seconds']:.1f} / "
+            f"{timed['cpu_seconds']:.1f} | | | |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+BENCHMARKS["make_report"] = bench_make_report
+
+
 def write_result(report: str, result: dict) -> None:
     """Replace ``report``'s entry of ``reports.json`` (read-modify-write by key)."""
     data = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
@@ -270,13 +510,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="*", metavar="REPORT", help=", ".join(BENCHMARKS))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--before",
+        default=BEFORE_COMMIT,
+        metavar="COMMIT",
+        help=f"make_report: the code to compare the working tree with (default {BEFORE_COMMIT})",
+    )
     args = parser.parse_args()
     unknown = [r for r in args.reports if r not in BENCHMARKS]
     if unknown:
         parser.error(f"no benchmark for {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     for report in args.reports or list(BENCHMARKS):
         before = machine()
-        result = BENCHMARKS[report](args.repeat)
+        if report == "make_report":
+            result = bench_make_report(args.repeat, args.before)
+        else:
+            result = BENCHMARKS[report](args.repeat)
         result["machine"] = {**before, "load_average_1min_after": machine()["load_average_1min"]}
         write_result(report, result)
         print(json.dumps({report: result}, indent=2))

@@ -104,6 +104,13 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="report language, over the params file's language and languages",
     )
     p.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="notebook executions at once, each in its own kernel (default 2, or "
+        "WORKBENCH_JOBS); 1 runs them one after the other",
+    )
     p.set_defaults(handler=_cmd_run, run_parser=p)
 
 
@@ -116,14 +123,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides.update(language=args.language, languages=[args.language])
     progress = not args.no_progress
     if args.report != "all":
-        run = pipeline.run_report(args.report, args.params, overrides, progress=progress)
+        run = pipeline.run_report(
+            args.report, args.params, overrides, progress=progress, workers=args.jobs
+        )
         print(run.describe())
         return 0
     if args.params is not None:
         args.run_parser.error(
             "--params cannot be used with 'all'; each report reads params/<report>.yaml"
         )
-    outcomes = pipeline.run_all(overrides, progress=progress)
+    outcomes = pipeline.run_all(overrides, progress=progress, workers=args.jobs)
     for outcome in outcomes:
         print(outcome.message if outcome.run else f"{outcome.report}: {outcome.message}")
     failed = [o for o in outcomes if o.status == "failed"]

@@ -391,9 +391,15 @@ def _restandardise(index: pd.Series, mask: np.ndarray) -> pd.Series:
     return (index - ref.mean()) / ref.std(ddof=1)
 
 
-def _index_frame(
-    data: pd.DataFrame, items: Sequence[str], reverse: Sequence[str] | None, what: str
-) -> tuple[list[str], list[str], pd.DataFrame]:
+def _index_z_scores(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    reference: object,
+    reverse: Sequence[str] | None,
+    what: str,
+) -> tuple[list[str], np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """The checked item names, the reference-group mask, the signed z-scores and the
+    components table: what both summary indices start from."""
     names = _require_items(items, 1, what)
     reversed_items = as_list(reverse)
     # Reverse items change sign after standardising, so no response range is needed.
@@ -404,7 +410,9 @@ def _index_frame(
             f"{what}: reverse items {format_values(unknown)} are not among items "
             f"{format_values(names)}; list every reversed item in items too"
         )
-    return names, reversed_items, frame
+    mask = _reference_mask(data, reference, what)
+    z, components = _z_scores(frame, mask, reversed_items, what)
+    return names, mask, z, components
 
 
 def standardized_index(
@@ -465,9 +473,9 @@ def standardized_index(
     Kling, J. R., Liebman, J. B. and Katz, L. F. (2007). Experimental analysis of
     neighborhood effects. *Econometrica* 75(1), 83–119.
     """
-    names, reversed_items, frame = _index_frame(data, items, reverse, "standardized_index()")
-    mask = _reference_mask(data, reference, "standardized_index()")
-    z, components = _z_scores(frame, mask, reversed_items, "standardized_index()")
+    names, mask, z, components = _index_z_scores(
+        data, items, reference, reverse, "standardized_index()"
+    )
     index = z.mean(axis=1).where(z.notna().sum(axis=1) >= min_valid)
     if restandardize:
         index = _restandardise(index, mask)
@@ -527,9 +535,7 @@ def icw_index(
     Anderson, M. L. (2008). Multiple inference and gender differences in the effects of early
     intervention. *Journal of the American Statistical Association* 103(484), 1481–1495.
     """
-    names, reversed_items, frame = _index_frame(data, items, reverse, "icw_index()")
-    mask = _reference_mask(data, reference, "icw_index()")
-    z, components = _z_scores(frame, mask, reversed_items, "icw_index()")
+    names, mask, z, components = _index_z_scores(data, items, reference, reverse, "icw_index()")
     sigma = z[mask].cov().to_numpy()
     if not np.isfinite(sigma).all() or np.linalg.matrix_rank(sigma) < len(names):
         raise EstimationError(

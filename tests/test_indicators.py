@@ -529,6 +529,7 @@ def test_logframe_table_lists_every_indicator(cases) -> None:
                     "baseline": {"value": 0.5, "date": "2022-12-31"},
                     "milestones": [{"value": 0.6, "date": "2023-06-30"}],
                     "target": {"value": 0.8, "date": "2023-12-31"},
+                    "source": {"en": "Case log (E)", "sq": "Regjistri i rasteve (E)"},
                 }
             },
             "N": {
@@ -541,6 +542,7 @@ def test_logframe_table_lists_every_indicator(cases) -> None:
                 "baseline": {"value": 0, "date": "2022-12-31"},
                 "milestones": [{"value": 3, "date": "2023-06-30"}],
                 "target": {"value": 6, "date": "2023-12-31"},
+                "source": "Partnership tracker",  # a plain string: English, in both
             },
         },
     }
@@ -560,8 +562,10 @@ def test_logframe_table_lists_every_indicator(cases) -> None:
     assert x["status"] == "on track"
     assert (n["status"], n["target"]) == ("not collected", 6)
     assert n["note"] == "not collected by the workbench: partnership tracker"
+    assert (x["source"], n["source"]) == ("Regjistri i rasteve (E)", "Partnership tracker")
     latest = logframe_table(logframe, results)
     assert latest.iloc[0]["period"] == "2023-Q3"
+    assert latest.iloc[0]["source"] == "Case log (E)"
 
 
 def test_disaggregation_table_has_totals_first(cases) -> None:
@@ -572,6 +576,66 @@ def test_disaggregation_table_has_totals_first(cases) -> None:
     assert table["estimate"].tolist() == pytest.approx([2.0, 1.5, 4.0, 5 / 3])
     with pytest.raises(ParamsError, match="no computable indicator lists the disaggregation 'sex'"):
         disaggregation_table(logframe, cases, "sex")
+
+
+def unit_logframe():
+    """An indicator with the dimensions ``unit`` (administrative unit) and ``level``, which
+    share their names with the indicator's own ``unit`` and ``level`` columns."""
+    columns = {"cases": "admin_unit"}
+    raw = {
+        "tables": {"cases": {"instrument": None, "columns": ["services", "admin_unit"]}},
+        "dimensions": {
+            "unit": {"label": {"en": "Unit", "sq": "Njësia"}, "columns": columns},
+            "level": {"label": {"en": "Level", "sq": "Niveli"}, "columns": columns},
+        },
+        "indicators": {
+            "X": {
+                "level": "outcome",
+                "name": {"en": "x", "sq": "x"},
+                "unit": "number",
+                "direction": "higher",
+                "definition": {"table": "cases", "statistic": "mean", "variable": "services"},
+                "disaggregations": ["unit", "level"],
+            }
+        },
+    }
+    tables = {
+        "cases": pd.DataFrame(
+            {"services": [2, 3, 0, 4], "admin_unit": ["Elbasan", "Cerrik", "Elbasan", "Belsh"]}
+        )
+    }
+    return parse_logframe(raw, "test"), tables
+
+
+@pytest.mark.parametrize("dimension", ["unit", "level"])
+def test_a_dimension_named_like_an_indicator_column_keeps_its_categories(dimension) -> None:
+    logframe, tables = unit_logframe()
+    table = compute_indicator(logframe, "X", tables, by=dimension)
+    check_result(table)
+    rows = table.set_index(dimension)
+    assert rows["estimate"].to_dict() == {"Belsh": 4.0, "Cerrik": 3.0, "Elbasan": 1.0}
+    expected = {"unit": "number", "level": "outcome"}[dimension]
+    assert (rows[f"indicator_{dimension}"] == expected).all()
+    assert list(table.columns).count(dimension) == 1
+
+
+def test_disaggregation_table_by_unit(cases) -> None:
+    logframe, tables = unit_logframe()
+    table = disaggregation_table(logframe, tables, "unit")
+    check_result(table)
+    assert table["unit"].tolist() == ["total", "Belsh", "Cerrik", "Elbasan"]
+    assert table["estimate"].tolist() == pytest.approx([9 / 4, 4.0, 3.0, 1.0])
+    assert (table["indicator_unit"] == "number").all()
+    assert table.attrs["info"].extra["unit_column"] == "indicator_unit"
+    by_sex = disaggregation_table(register_logframe(period=None), cases, "risk_level")
+    assert by_sex.attrs["info"].extra["unit_column"] == "unit" and "unit" in by_sex
+
+
+@pytest.mark.parametrize("name", ["n", "period", "_y"])
+def test_a_dimension_named_like_a_core_column_is_refused(cases, name) -> None:
+    logframe = register_logframe(period=None)
+    with pytest.raises(ParamsError, match=f"cannot disaggregate by '{name}'"):
+        compute_indicator(logframe, "X", {"cases": cases["cases"].assign(**{name: "a"})}, by=name)
 
 
 def test_compute_indicators_leaves_out_what_does_not_fit(cases) -> None:
@@ -640,6 +704,27 @@ def test_every_computable_indicator_computes_on_the_demo_world(demo_results) -> 
 def test_demo_world_values_are_plausible(demo_results, indicator, low, high) -> None:
     baseline = demo_results[demo_results["indicator"] == indicator].iloc[0]
     assert low <= baseline["estimate"] <= high, baseline["estimate"]
+
+
+def test_demo_world_disaggregation_by_unit(demo_tables) -> None:
+    # The logframe's dimension 'unit' (administrative unit) meets each indicator's 'unit'.
+    logframe = load_logframe(
+        PROJECT / "params" / "logframe.yaml",
+        root=PROJECT,
+        instruments=PROJECT / "surveys" / "instruments",
+    )
+    table = disaggregation_table(logframe, demo_tables, "unit")
+    check_result(table)
+    units = table["indicator"].map(lambda i: logframe.indicator(i).unit)
+    assert (table["indicator_unit"] == units).all()
+    first = table["indicator"].iloc[0]
+    split = compute_indicator(logframe, first, demo_tables, by="unit")
+    column = logframe.column_for("unit", logframe.indicator(first).definition.table)
+    rows = table[(table["indicator"] == first) & (table["unit"] != "total")]
+    assert set(rows["unit"]) == set(split["unit"].astype("string"))
+    source = demo_tables[logframe.indicator(first).definition.table]
+    assert set(rows["unit"]) <= set(source[column].dropna().astype(str))
+    np.testing.assert_allclose(rows["estimate"], split["estimate"], rtol=REL)
 
 
 def test_demo_world_survey_indicators_are_design_based(demo_results) -> None:

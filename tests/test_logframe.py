@@ -329,3 +329,38 @@ def test_duplicate_indicator_id_is_caught(tmp_path: Path) -> None:
     )
     with pytest.raises(ParamsError, match="key 'IMP1' appears twice"):
         load_logframe(path, root=PROJECT, instruments=INSTRUMENTS)
+
+
+# --------------------------------------------------------------------------- bilingual source
+def test_source_in_both_languages_and_a_plain_string_as_english() -> None:
+    raw = copy.deepcopy(minimal())
+    raw["indicators"]["IMP4"]["source"] = {
+        "en": "Youth survey (A7)",
+        "sq": "Anketa e të rinjve (A7)",
+    }
+    raw["indicators"]["CTX1"]["source"] = "DV referral case log (E)"  # written before sq
+    logframe = parse(raw)
+    imp4, ctx1 = logframe.indicator("IMP4"), logframe.indicator("CTX1")
+    assert imp4.source_text("sq") == "Anketa e të rinjve (A7)"
+    assert imp4.source_text("en") == "Youth survey (A7)"
+    assert ctx1.source_text("sq") == ctx1.source_text("en") == "DV referral case log (E)"
+    assert logframe.indicator("OC3.1").source_text("sq") == ""  # no source given
+
+
+def test_source_needs_english_and_no_other_language() -> None:
+    message = broken(lambda r: r["indicators"]["IMP4"].update(source={"sq": "Anketa"}))
+    assert "indicator 'IMP4', key 'source'" in message and "'en'" in message
+    message = broken(lambda r: r["indicators"]["IMP4"].update(source={"en": "a", "fr": "b"}))
+    assert "key 'source'" in message and "'fr'" in message
+    message = broken(lambda r: r["indicators"]["IMP4"].update(source=["Youth survey"]))
+    assert "key 'source'" in message and "texts per language" in message
+
+
+def test_project_logframe_sources_are_in_albanian(project_logframe) -> None:
+    for indicator in project_logframe.indicators.values():
+        english, albanian = indicator.source_text("en"), indicator.source_text("sq")
+        assert english and albanian and albanian != english, indicator.id
+    sources = {i: ind.source_text("sq") for i, ind in project_logframe.indicators.items()}
+    assert sources["IMP1"] == "Anketa e të rinjve (A8)"
+    assert "dhunës në familje" in sources["OC2.3"] and "fëmijë" in sources["OC2.5"]
+    assert sources["OP2.3"] == "Vendimet dhe procesverbalet e Këshillit"

@@ -1,15 +1,21 @@
 """Report runs end to end on tiny notebooks in a throw-away project folder.
 
-The module-scoped ``project`` fixture runs papermill four times (two languages, then English
-again, then a failing notebook); the tests read what those runs left behind.
+The module-scoped ``project`` fixture runs the report four times (two languages side by side
+on two workers, the same one at a time, English alone, then a failing notebook); the tests
+read what those runs left behind.
 """
 
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import threading
+import time
 from importlib.metadata import version
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,17 +27,36 @@ from bs4 import BeautifulSoup
 from evaluation import pipeline
 from evaluation.cli import main
 from evaluation.errors import DataError, ParamsError, ReportError
+from evaluation.ingest.outputs import LOG_NAME
+from evaluation.instruments import check_instrument, loading, read_instrument
 from evaluation.params import parameters_cell_source
 from evaluation.pipeline import manifest as mf
 from evaluation.pipeline import publish
-from evaluation.pipeline.execute import SourceNotebook
-from evaluation.pipeline.records import ENV_RUN_DIR, RECORDS_FILE
+from evaluation.pipeline import run as run_module
+from evaluation.pipeline.execute import SourceNotebook, kernel_environment
+from evaluation.pipeline.progress import CellProgress
+from evaluation.pipeline.records import (
+    ENV_RECORDS,
+    ENV_RUN_DIR,
+    RECORDS_FILE,
+    read_records,
+    records_file,
+    remove_records,
+)
+from evaluation.pipeline.workers import WORKERS_ENV, check_workers, default_workers, run_jobs
 
 DATA = "surveys/data/demo/clean/sample.csv"
+NOTEBOOK = "notebooks/00_data_quality.ipynb"
 FAILING_CELL = "ratio = len(data) / 0"
+FAILING_IN_SQ = "ratio = len(data) / (run.language != 'sq')"
+SLEEPING_CELL = (
+    "import os, pathlib, time\n"
+    "pathlib.Path(run.run_dir, f'pid.{run.language}').write_text(str(os.getpid()))\n"
+    "time.sleep(120)"
+)
 
 
-def notebook(report="quality", *, fail=False, plot=True):
+def notebook(report="quality", *, fail=False, plot=True, cell=None):
     """A report notebook as the conventions ask: title, parameters, start(), sections."""
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     parameters = code(parameters_cell_source(report))
@@ -52,9 +77,12 @@ def notebook(report="quality", *, fail=False, plot=True):
             "data.describe().round(3)"
         ),
         code(
-            FAILING_CELL
-            if fail
-            else "import warnings\nwarnings.warn('HIDDEN_WARNING')\nprint(run.t('html.contents'))"
+            cell
+            or (
+                FAILING_CELL
+                if fail
+                else "import warnings\nwarnings.warn('HIDDEN_WARNING')\nprint(run.t('html.contents'))"
+            )
         ),
     ]
     if plot:
@@ -97,7 +125,8 @@ def project(tmp_path_factory):
         "report: quality\nlanguages: [en, sq]\nrun_label: pilot\n", encoding="utf-8"
     )
     good_notebook = sha256(root / "notebooks" / "00_data_quality.ipynb")
-    both = pipeline.run_report("quality", root=root, progress=False)
+    both = pipeline.run_report("quality", root=root, progress=False, workers=2)
+    sequential = pipeline.run_report("quality", root=root, progress=False, workers=1)
     english = pipeline.run_report(
         "quality", overrides={"language": "en", "languages": ["en"]}, root=root, progress=False
     )
@@ -107,6 +136,7 @@ def project(tmp_path_factory):
     return SimpleNamespace(
         root=root,
         both=both,
+        sequential=sequential,
         english=english,
         failure=failure.value,
         good_notebook=good_notebook,
@@ -235,7 +265,16 @@ def test_manifest_records_params_versions_git_and_timings(project):
     cells = runs[0]["cells"]
     assert cells[0]["cell"] == 2 and cells[1]["cell"] == "injected-parameters"
     assert all(c["seconds"] > 0 for c in cells)
-    assert manifest["timings"]["total_seconds"] >= sum(r["seconds"] for r in runs)
+    # the two languages ran side by side (two workers): the run lasts as long as the longer
+    assert manifest["timings"]["workers"] == 2
+    assert manifest["timings"]["total_seconds"] >= max(r["seconds"] for r in runs)
+    one_at_a_time = mf.read_manifest(project.sequential.folder)["timings"]
+    assert one_at_a_time["workers"] == 1
+    assert one_at_a_time["total_seconds"] >= sum(r["seconds"] for r in one_at_a_time["notebooks"])
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "1")
+    assert manifest["timings"]["kernel_threads"]["OPENBLAS_NUM_THREADS"] == threads
+    if Path("/proc/self/stat").is_file():
+        assert all(0 < r["kernel_cpu_seconds"] < 60 for r in runs)
 
 
 def test_git_commit_is_recorded_when_there_is_one(tmp_path):
@@ -287,6 +326,19 @@ def test_same_inputs_and_params_give_the_same_outputs(project):
     name = "00_data_quality.en.ipynb"
     assert (first / name).read_bytes() == (second / name).read_bytes()
     assert _without_run(first / "report.en.html") == _without_run(second / "report.en.html")
+
+
+def test_side_by_side_and_one_at_a_time_give_the_same_outputs(project):
+    parallel, sequential = project.both.folder, project.sequential.folder
+    for language in ("en", "sq"):
+        name = f"00_data_quality.{language}.ipynb"
+        assert (parallel / name).read_bytes() == (sequential / name).read_bytes(), name
+        page = f"report.{language}.html"
+        assert _without_run(parallel / page) == _without_run(sequential / page), page
+    first, second = mf.read_manifest(parallel), mf.read_manifest(sequential)
+    assert first["inputs"] == second["inputs"]
+    assert first["notes"] == second["notes"]
+    assert [n["language"] for n in first["timings"]["notebooks"]] == ["en", "sq"]
 
 
 def _without_run(path: Path) -> str:
@@ -461,3 +513,268 @@ def test_cell_numbers_refer_to_the_source_notebook(tmp_path):
     assert source.describe_cell(2) == (None, "the injected-parameters cell")
     number, text = source.describe_cell(3)  # the executed copy has one extra cell
     assert number == 3 and text.startswith('cell 3 of 8 ("import evaluation.pipeline")')
+
+
+# --------------------------------------------------------------------------- side by side
+def test_a_failure_in_the_second_language_names_it_and_keeps_latest(tmp_path):
+    root = make_project(tmp_path, plot=False)
+    (root / "params" / "quality.yaml").write_text(
+        "report: quality\nlanguages: [en, sq]\n", encoding="utf-8"
+    )
+    good = pipeline.run_report(
+        "quality", overrides={"languages": ["en"]}, root=root, progress=False, workers=2
+    )
+    nbformat.write(notebook(plot=False, cell=FAILING_IN_SQ), str(root / NOTEBOOK))
+    with pytest.raises(pipeline.RunFailedError) as info:
+        pipeline.run_report("quality", root=root, progress=False, workers=2)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f'quality: {NOTEBOOK} [sq], cell 6 of 6 ("{FAILING_IN_SQ}") failed: '
+        "ZeroDivisionError: division by zero."
+    )
+    assert message.endswith(f"latest still points at {good.run_id}")
+    folder = info.value.folder
+    assert folder.name.endswith(".failed")
+    assert (folder / "00_data_quality.en.ipynb").is_file()  # English ran to the end
+    assert mf.read_manifest(folder)["error"]["cell"] == 6
+    assert pipeline.latest_run("quality", root) == good.folder
+    assert not list((root / "reports" / "quality").glob("*.partial"))
+
+
+def test_after_a_failure_one_worker_does_not_start_the_next_language(tmp_path):
+    root = make_project(tmp_path, plot=False, fail=True)
+    (root / "params" / "quality.yaml").write_text(
+        "report: quality\nlanguages: [en, sq]\n", encoding="utf-8"
+    )
+    with pytest.raises(pipeline.RunFailedError, match=r"\[en\], cell 6 of 6") as info:
+        pipeline.run_report("quality", root=root, progress=False, workers=1)
+    names = sorted(p.name for p in info.value.folder.iterdir())
+    assert "00_data_quality.en.ipynb" in names
+    assert "00_data_quality.sq.ipynb" not in names
+    assert pipeline.latest_run("quality", root) is None
+
+
+def test_ctrl_c_stops_the_kernels_and_keeps_the_run_as_failed(tmp_path):
+    root = make_project(tmp_path, plot=False, cell=SLEEPING_CELL)
+    (root / "params" / "quality.yaml").write_text(
+        "report: quality\nlanguages: [en, sq]\n", encoding="utf-8"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from evaluation.cli import main; sys.exit(main())",
+        *("run", "quality", "--no-progress", "--jobs", "2"),
+    ]
+    env = {**os.environ, "WORKBENCH_ROOT": str(root)}
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    reports = root / "reports" / "quality"
+    pids = _wait_for(lambda: _kernel_pids(reports, 2), seconds=90)
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "workbench run: interrupted"
+    assert not list(reports.glob("*.partial"))
+    (failed,) = reports.glob("*.failed")
+    assert "DeadKernelError" in (failed / "error.txt").read_text(encoding="utf-8")
+    assert pipeline.latest_run("quality", root) is None
+    assert _wait_for(lambda: not any(_running(pid) for pid in pids), seconds=10)
+
+
+def _kernel_pids(reports: Path, count: int) -> list[int] | None:
+    files = list(reports.glob("*.partial/pid.*"))
+    texts = [f.read_text() for f in files]
+    return [int(t) for t in texts] if len(files) == count and all(texts) else None
+
+
+def _running(pid: int) -> bool:
+    """True while the process exists and is not a zombie (an unreaped, dead process)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def _wait_for(condition, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"waited {seconds} s in vain")
+
+
+# --------------------------------------------------------------------------- workers
+def test_two_workers_run_two_jobs_at_once_and_one_runs_them_in_order():
+    both_running = threading.Barrier(2, timeout=10)  # breaks unless two jobs overlap
+    run_jobs([both_running.wait, both_running.wait], workers=2)
+    order: list[int] = []
+    run_jobs([lambda i=i: order.append(i) for i in range(5)], workers=1)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_an_exception_escaping_a_job_is_raised_and_later_jobs_do_not_start():
+    started: list[int] = []
+
+    def job(i: int) -> None:
+        started.append(i)
+        if i == 1:
+            raise RuntimeError("a bug")
+        time.sleep(0.3 if i > 1 else 0)
+
+    for workers, most in ((1, 2), (2, 4)):
+        started.clear()
+        with pytest.raises(RuntimeError, match="a bug"):
+            run_jobs([lambda i=i: job(i) for i in range(8)], workers=workers)
+        assert sorted(started[:2]) == [0, 1]
+        assert len(started) <= most  # the rest were never started
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", ""])
+def test_a_bad_number_of_workers_is_a_params_error(value, monkeypatch):
+    with pytest.raises(ParamsError, match=r"give a whole number of at least 1"):
+        check_workers(value, "--jobs")
+    if value.strip():
+        monkeypatch.setenv(WORKERS_ENV, value)
+        with pytest.raises(ParamsError, match=rf"environment variable {WORKERS_ENV}: '"):
+            default_workers()
+
+
+def test_default_workers(monkeypatch):
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    assert default_workers() == min(2, os.cpu_count() or 1)
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert default_workers() == 3
+    assert check_workers(1) == 1
+
+
+def test_cli_refuses_zero_jobs_on_one_line(project, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBENCH_ROOT", str(project.root))
+    assert main(["run", "quality", "--jobs", "0", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("workbench run: error: workers: 0 is not a number")
+
+
+def test_progress_counts_every_cell_once_and_names_what_runs():
+    out = io.StringIO()
+    bar = CellProgress(total=10, file=out)
+    bar.started("baseline", "en")
+    bar.started("baseline", "sq")
+    assert bar.running == "baseline [en, sq]"
+    for _ in range(3):
+        bar.cell_done()
+    bar.finished("baseline", "en", skipped_cells=2)  # failed after 3 of 5 cells
+    bar.started("endline", "en")
+    assert bar.running == "baseline [sq] + endline [en]"
+    for _ in range(5):
+        bar.cell_done()
+    bar.finished("baseline", "sq")
+    bar.finished("endline", "en")
+    assert bar.running == ""
+    assert bar.done == bar.total == 10
+    bar.close()
+    assert "10/10" in out.getvalue()
+
+
+# --------------------------------------------------------------------------- record sidecars
+def test_each_execution_records_to_its_own_sidecar_read_back_in_language_order(
+    tmp_path, monkeypatch
+):
+    data = tmp_path / "a.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    monkeypatch.setenv("WORKBENCH_ROOT", str(tmp_path))
+    monkeypatch.setenv(ENV_RUN_DIR, str(tmp_path))
+    for language in ("sq", "en"):  # the Albanian kernel happens to record first
+        monkeypatch.setenv(ENV_RECORDS, records_file(language))
+        run = pipeline.start(report="quality", params={"language": language})
+        run.note(f"note {language}")
+        pipeline.record_input(data)  # a library reader: no language
+        assert [r.get("text") for r in read_records(tmp_path)] == [f"note {language}", None]
+    monkeypatch.delenv(ENV_RECORDS)
+    in_order = read_records(tmp_path, ["en", "sq"])
+    assert [r.get("text") for r in in_order] == ["note en", None, "note sq", None]
+    assert mf.notes_by_language(in_order) == {"en": ["note en"], "sq": ["note sq"]}
+    assert len(read_records(tmp_path)) == 4
+    assert [p.name for p in mf_outputs(tmp_path)] == ["a.csv"]  # sidecars are not outputs
+    remove_records(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def mf_outputs(folder: Path) -> list[Path]:
+    return [folder / entry["path"] for entry in mf.output_entries(folder)]
+
+
+def test_kernels_run_with_one_blas_thread_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    env = kernel_environment({"WORKBENCH_RUN_ID": "x", "OMP_NUM_THREADS": "2"})
+    assert env["OPENBLAS_NUM_THREADS"] == "1"
+    assert env["OMP_NUM_THREADS"] == "2"  # the run's own value wins
+    assert kernel_environment({})["OMP_NUM_THREADS"] == "4"  # the user's setting is kept
+    assert "OPENBLAS_NUM_THREADS" not in os.environ  # this process is never changed
+
+
+# --------------------------------------------------------------------------- form cache
+FORM = Path(__file__).parent / "fixtures" / "real" / "kobo_sample_xlsform.xlsx"
+OTHER_FORM = Path(__file__).parent / "fixtures" / "real" / "xlsform_i18n_en_fr_choice_filter.xlsx"
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch):
+    monkeypatch.setattr(loading, "_MEMO", {})
+    monkeypatch.delenv(loading.CACHE_ENV, raising=False)
+
+
+def _no_reading(*args, **kwargs):
+    raise AssertionError("the form was read again")
+
+
+def test_a_form_is_read_once_per_process(tmp_path, monkeypatch, fresh_cache):
+    form = shutil.copy(FORM, tmp_path / "form.xlsx")
+    first = read_instrument(form)
+    monkeypatch.setattr(loading, "_build", _no_reading)
+    assert read_instrument(form) == first
+    assert check_instrument(form) == list(first.problems)
+    shutil.copy(OTHER_FORM, form)  # edited: another SHA-256, read again
+    with pytest.raises(AssertionError, match="read again"):
+        read_instrument(form)
+
+
+def test_kernels_share_forms_through_the_disk_cache(tmp_path, monkeypatch, fresh_cache):
+    form = shutil.copy(FORM, tmp_path / "form.xlsx")
+    cache = tmp_path / "clean" / ".cache" / "instruments"
+    monkeypatch.setenv(loading.CACHE_ENV, str(cache))
+    build = loading._build
+    first = read_instrument(form)
+    (pickled,) = cache.glob("*.pickle")
+    monkeypatch.setattr(loading, "_MEMO", {})  # another kernel
+    monkeypatch.setattr(loading, "_build", _no_reading)
+    assert read_instrument(form) == first
+    pickled.write_bytes(b"not a pickle")  # damaged: ignored, read and written again
+    monkeypatch.setattr(loading, "_MEMO", {})
+    monkeypatch.setattr(loading, "_build", build)
+    assert read_instrument(form) == first
+    assert pickled.read_bytes() != b"not a pickle"
+
+
+def test_the_pipeline_gives_kernels_the_dataset_form_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv(loading.CACHE_ENV, raising=False)
+    ctx = SimpleNamespace(params={"dataset": "demo"}, root=tmp_path)
+    clean = tmp_path / "surveys" / "data" / "demo" / "clean"
+    assert run_module._instrument_cache(ctx) == {}  # no ingest yet: clean/ is not ours
+    clean.mkdir(parents=True)
+    (clean / LOG_NAME).write_text("{}", encoding="utf-8")
+    expected = {loading.CACHE_ENV: str(clean / ".cache" / "instruments")}
+    assert run_module._instrument_cache(ctx) == expected
+    assert run_module.INSTRUMENT_CACHE_ENV == loading.CACHE_ENV
+    assert run_module.INGEST_LOG == LOG_NAME

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["keys", "pseudonyms", "pii", "scrub", "scan", "disclosure", "coarsen", "spreadsheet"]
+MODULES = ["keys", "pseudonyms", "pii", "names_in_text", "scrub", "scan", "disclosure", "coarsen"]
+MODULES += ["spreadsheet"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 
 from evaluation.errors import ParamsError
 from evaluation.privacy import scan_for_values
+from evaluation.privacy._needles import Needles
+from evaluation.privacy.patterns import fold
 
 PLANTED = ["Arbër Hoxha", "+355 69 123 4567", "ana.leka@example.al", "Ana"]
 
@@ -105,3 +112,145 @@ def test_spss_values_and_labels_are_searched(tmp_path):
     result = scan_for_values(tmp_path / "export.sav", PLANTED)
     assert set(result["value"]) == {"Arbër Hoxha", "+355 69 123 4567"}
     assert "labels" in set(result["location"])
+
+
+# --------------------------------------------------------------------------- the fast engine
+# A reference that applies the matching rules value by value and line by line, with no index
+# and no pre-filter: the fast scan must find exactly what it finds.
+def reference_hits(lines: list[str], values: list[str]) -> set[tuple[int, str]]:
+    sep = r"[\s().\-/]*"
+    found = set()
+    for value in values:
+        text = value.strip()
+        digits = re.sub(r"\D", "", text)
+        if re.fullmatch(r"[\d\s+().\-/]+", text) and len(digits) >= 7:
+            national = re.sub(r"^(?:\+|00)355|^0", "", re.sub(r"[\s().\-/]", "", text))
+            prefix = rf"(?:(?:(?:\+|00){sep})?355{sep}|0{sep})?"
+            body = sep.join(re.sub(r"\D", "", national))
+            pattern = rf"(?<!\d){prefix}{body}(?!\d)"
+        else:
+            words = [re.escape(fold(w)) for w in text.split()]
+            body = r"\s+".join(words)
+            pattern = rf"(?<![^\W_]){body}(?![^\W_])"
+        for number, line in enumerate(lines):
+            line = html.unescape(line)
+            line = re.sub(r"(data:[^,;\"'\s<>]{0,100};base64,)[A-Za-z0-9+/]*=*", r"\1", line)
+            if re.search(pattern, fold(line)):
+                found.add((number, value))
+    return found
+
+
+PIECES = ["Arbër", "ARBER", "arbërit", "Hoxha", "Ana", "Analysis", "ana_x", "069", "123",
+          "4567", "+355", "00355", "355", "0", "69", "1234567", "691234567", "P00259",
+          "DV-2022-0001", "a.b@x.al", "&euml;", "&amp;", "e\u0308", "41.112345", "20.082212",
+          "data:image/png;base64,QW5h", "\x00", "’"]  # fmt: skip
+GLUE = [" ", "  ", "-", ".", "/", "(", ")", ",", ";", "", "\t", "_", "+"]
+VALUES = ["Arbër Hoxha", "Ana", "+355 69 123 4567", "069 123 4567", "0691234567", "P00259",
+          "dv-2022-0001", "a.b@x.al", "Arbërit", "41.112345 20.082212", "123", "ë"]  # fmt: skip
+lines = st.lists(
+    st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(GLUE)), max_size=8).map(
+        lambda parts: "".join(p + g for p, g in parts)
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=lines, values=st.lists(st.sampled_from(VALUES), min_size=1, max_size=6, unique=True))
+def test_the_index_finds_exactly_what_a_value_by_value_search_finds(lines, values):
+    assert set(Needles(values).find(lines)) == reference_hits(lines, values)
+
+
+def test_many_candidates_are_searched_segment_by_segment():
+    values = [f"Emri{i} Mbiemri{i}" for i in range(200)] + [
+        f"06{i % 10}{i:07d}" for i in range(200)
+    ]
+    lines = [
+        f"rreshti {i}: Emri{i} Mbiemri{i}, tel +355 6{i % 10} {i:07d}" for i in range(0, 200, 3)
+    ]
+    lines += ["Emri5 Mbiemri6 (not a pair)", "Emri7Mbiemri7 is one word"]
+    found = Needles(values).find(lines)
+    assert len(values) > 64 and set(found) == reference_hits(lines, values)
+    assert len(found) == 2 * len(range(0, 200, 3))
+
+
+def test_phones_stored_as_numbers(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "mobile": [1.5, 691234567.0, np.nan],
+            "with_country": pd.array([355691234567, 7, None], dtype="Int64"),
+            "small": [69, 123, 4567],
+            "when": pd.to_datetime(["2008-03-14", "2024-01-01", None]),
+        }
+    )
+    frame.to_parquet(tmp_path / "t.parquet")
+    for source in (frame, tmp_path / "t.parquet"):
+        result = scan_for_values(source, ["+355 69 123 4567", "2008-03-14", "4567"])
+        assert set(zip(result.location, result.value, strict=True)) == {
+            ("column 'mobile', row 1", "+355 69 123 4567"),
+            ("column 'with_country', row 0", "+355 69 123 4567"),
+            ("column 'when', row 0", "2008-03-14"),  # a date of birth is searched as text
+        }, "numbers are searched for phones only: 4567 is not a phone"
+
+
+def test_parquet_categories_metadata_and_column_names(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(
+        {"unit": pd.Categorical(["Tregan", "Tregan"], categories=["Tregan", "Arbër Hoxha"]),
+         "note": ["ok", "pyet ARBER HOXHA"], "Ana": [1, 2]}
+    )  # fmt: skip
+    table = pa.Table.from_pandas(frame)
+    table = table.replace_schema_metadata({**table.schema.metadata, b"author": b"Ana Leka"})
+    pq.write_table(table, tmp_path / "t.parquet")
+    result = scan_for_values(tmp_path / "t.parquet", PLANTED)
+    assert set(zip(result.location, result.value, strict=True)) == {
+        ("column name 'Ana'", "Ana"),
+        ("metadata 'author'", "Ana"),
+        ("column 'unit'", "Arbër Hoxha"),  # an unused category is still in the file
+        ("column 'note', row 1", "Arbër Hoxha"),
+    }
+
+
+def test_embedded_images_are_passed_over_but_their_text_is_not(tmp_path):
+    payload = base64.b64encode(b"Ana " * 50).decode()
+    notebook = {
+        "cells": [
+            {"outputs": [{"data": {"image/png": payload, "text/plain": "<Figure Ana>"}}]},
+            {"outputs": [{"data": {"image/svg+xml": ["<svg><text>Ana</text></svg>"]}}]},
+        ]
+    }
+    (tmp_path / "run.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        f'<img src="data:image/png;base64,{payload}"> <p>Ana</p>\n<img src="data:image/png;'
+        f'base64,{payload}">\n',
+        encoding="utf-8",
+    )
+    assert base64.b64decode(payload).startswith(b"Ana")
+    result = scan_for_values(tmp_path, ["Ana", payload])
+    assert set(zip(result.location, result.value, strict=True)) == {
+        ("$.cells[0].outputs[0].data.text/plain", "Ana"),
+        ("$.cells[1].outputs[0].data.image/svg+xml[0]", "Ana"),
+        ("line 1", "Ana"),
+    }, "the base64 payloads are neither decoded nor searched"
+
+
+def test_a_workbook_without_candidates_and_one_with(tmp_path):
+    book = Workbook()
+    book.active["A1"] = "nothing personal"
+    book.active["B2"] = 691234567
+    book.save(tmp_path / "a.xlsx")
+    assert scan_for_values(tmp_path / "a.xlsx", ["Arbër Hoxha"]).empty
+    result = scan_for_values(tmp_path / "a.xlsx", ["069 123 4567"])
+    assert result["location"].tolist() == ["sheet 'Sheet' cell B2"]
+
+
+def test_lists_inside_cells_are_searched_as_text(tmp_path):
+    frame = pd.DataFrame({"tags": [["ok"], ["Arbër Hoxha", "x"]], "n": [1, 2]})
+    assert scan_for_values(frame, PLANTED)["location"].tolist() == ["column 'tags', row 1"]
+    frame.to_parquet(tmp_path / "t.parquet")
+    assert scan_for_values(tmp_path / "t.parquet", PLANTED)["location"].tolist() == [
+        "column 'tags'"
+    ]

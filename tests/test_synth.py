@@ -669,3 +669,156 @@ def test_did_recovers_all_three_effects_at_scale_ten(tmp_path):
     boys = (base.loc[base["sex"] == "male", "su_can_life"].fillna(0) > 0).mean()
     girls = (base.loc[base["sex"] == "female", "su_can_life"].fillna(0) > 0).mean()
     assert 1.5 <= boys / girls <= 2.6
+
+
+# --------------------------------------------------------------------------- writers' helpers
+def _days(first: dt.date, last: dt.date) -> np.ndarray:
+    return np.arange((first - dt.date(1970, 1, 1)).days, (last - dt.date(1970, 1, 1)).days + 1)
+
+
+def _date(day: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+
+
+def test_calendar_helpers_agree_with_datetime():
+    from evaluation.synth import clock
+
+    days = _days(dt.date(2021, 12, 20), dt.date(2024, 1, 10))
+    dates = [_date(d) for d in days]
+    assert clock.weekday(days).tolist() == [d.weekday() for d in dates]
+    assert clock.month_of(days).tolist() == [d.month for d in dates]
+    moved = clock.friday_if_weekend(days)
+    for date, new in zip(dates, moved, strict=True):
+        expected = date - dt.timedelta(days=max(0, date.weekday() - 4))
+        assert _date(new) == expected and expected.weekday() < 5
+
+
+def test_local_times_are_tirane_wall_clock_times():
+    from zoneinfo import ZoneInfo
+
+    from evaluation.synth import clock
+
+    tirane = ZoneInfo("Europe/Tirane")
+    days = _days(dt.date(2022, 1, 1), dt.date(2023, 12, 31))
+    # the offset is taken at UTC midnight, so skip the two switch days of each year
+    midnight = clock.local_offset_ms(days * clock.DAY)
+    days = days[midnight == clock.local_offset_ms(days * clock.DAY + clock.DAY - 1)]
+    at = clock.at_local_time(days, 9 * clock.HOUR + 30 * clock.MINUTE)
+    for day, ms in zip(days, at, strict=True):
+        local = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).astimezone(tirane)
+        assert (local.date(), local.hour, local.minute) == (_date(day), 9, 30)
+    times = clock.form_times(at[:3], at[:3] + 20 * clock.MINUTE)
+    assert list(times) == ["start", "end", "today"]
+    assert times["start"][0].startswith(f"{_date(days[0])}T09:30:00.000+01:00")
+    assert times["end"][0].startswith(f"{_date(days[0])}T09:50:00.000+01:00")
+    assert times["today"].tolist() == [str(_date(d)) for d in days[:3]]
+
+
+def test_by_condition_uses_each_probability_and_always_draws_both():
+    from evaluation.synth.draws import by_condition
+    from evaluation.synth.streams import stream
+
+    condition = np.array([True, False, True, False, False])
+    got = by_condition(stream(1, "t"), condition, ("a", "b"), [1.0, 0.0], [0.0, 1.0])
+    assert got.tolist() == ["a", "b", "a", "b", "b"] and got.dtype == object
+    after = []
+    for cond in (np.ones(50, dtype=bool), np.zeros(50, dtype=bool)):
+        rng = stream(1, "t")
+        by_condition(rng, cond, ("a", "b", "c"), [0.2, 0.3, 0.5], [0.6, 0.3, 0.1])
+        after.append(rng.random())
+    assert after[0] == after[1], "the stream must advance the same whatever the condition"
+    rng = stream(2, "t")
+    big = by_condition(rng, np.arange(40_000) < 20_000, ("a", "b"), [0.9, 0.1], [0.2, 0.8])
+    assert abs((big[:20_000] == "a").mean() - 0.9) < 0.01
+    assert abs((big[20_000:] == "a").mean() - 0.2) < 0.01
+
+
+def test_select_multiple_text_and_weighted_choices():
+    from evaluation.synth.draws import multi, multi_text, weighted
+    from evaluation.synth.streams import stream
+
+    chosen = np.array([[True, False, True], [False, False, False], [False, True, False]])
+    assert multi_text(chosen, ("x", "y", "z")).tolist() == ["x z", "", "y"]
+    rng = stream(3, "t")
+    never = np.zeros(3)
+    assert set(multi(rng, ("x", "y", "z"), never, 200, at_least_one=True)) == {"x", "y", "z"}
+    assert set(multi(rng, ("x", "y", "z"), never, 10, False, none="none")) == {"none"}
+    assert set(weighted(rng, {"a": 3.0, "b": 0.0, "c": 1.0}, 500)) == {"a", "c"}
+
+
+def _subs_with_copies():
+    from evaluation.synth.submissions import Submissions
+
+    subs = Submissions.start(
+        {"age": np.array(["12", "99", "14", "15"], dtype=object)},
+        uuid=np.array(["u0", "u1", "u2", "u3"], dtype=object),
+        submitted=np.array([40, 10, 30, 20]),
+    )
+    subs.tag(np.array([1]), "out_of_range")
+    subs.copy_rows(np.array([0, 2]), "exact_duplicate")
+    return subs
+
+
+def test_kobo_export_sorts_by_submission_with_copies_after_their_original():
+    from evaluation.synth.submissions import kobo_export
+
+    subs = _subs_with_copies()
+    meta = kobo_export(subs, 5, "part", submitted_by="me", first_id=100)
+    assert subs.info["uuid"].tolist() == ["u1", "u3", "u2", "u2", "u0", "u0"]
+    assert subs.info["copy"].tolist() == [0, 0, 0, 1, 0, 1]
+    assert meta["_index"].tolist() == ["1", "2", "3", "4", "5", "6"]
+    ids = [int(i) for i in meta["_id"]]
+    assert ids == sorted(set(ids)) and ids[0] > 100
+    assert meta["_uuid"].tolist() == subs.info["uuid"].tolist()
+    again = kobo_export(_subs_with_copies(), 5, "part", submitted_by="me", first_id=100)
+    other_form = kobo_export(
+        _subs_with_copies(), 5, "part", submitted_by="me", first_id=100, form="other"
+    )
+    version = meta["__version__"][0]
+    assert re.fullmatch(r"v[A-Za-z0-9]{21}", version)
+    assert again["__version__"][0] == version != other_form["__version__"][0]
+    assert again["_id"].tolist() == other_form["_id"].tolist() == meta["_id"].tolist()
+
+
+def test_logged_rows_are_one_based_in_file_order_with_ids_values_and_originals():
+    from evaluation.synth.faults import FaultLog, log_exact_duplicates, log_rows, log_tagged
+    from evaluation.synth.submissions import kobo_export
+
+    subs = _subs_with_copies()
+    kobo_export(subs, 5, "part", submitted_by="", first_id=0)  # rows: u1 u3 u2 u2' u0 u0'
+    log = FaultLog()
+    log_tagged(log, "f", subs, "out_of_range", rate=0.5, column="age", values_of="age")
+    log_exact_duplicates(log, "f", subs, rate=0.1)
+    planted = subs.first_rows([0, 3])
+    free_text = {"count": 7, "column": "age", "values_of": "age"}
+    log_rows(log, "f", subs, "personal_data_in_free_text", planted, rate=None, **free_text)
+    got = log.as_truth()["f"]
+    assert got["out_of_range"]["rows"] == [1] and got["out_of_range"]["ids"] == ["u1"]
+    assert got["out_of_range"]["values"] == ["99"]
+    exact = got["exact_duplicate"]
+    assert exact["rows"] == [4, 6] and exact["original_rows"] == [3, 5]
+    assert exact["ids"] == ["u2", "u0"] and exact["count"] == 2
+    assert list(exact)[5:] == ["original_rows", "id_column", "ignore_columns"]
+    assert exact["ignore_columns"] == ["_id", "_index"]
+    text = got["personal_data_in_free_text"]
+    assert text["rows"] == [2, 5] and text["ids"] == ["u3", "u0"] and text["count"] == 7
+    assert text["values"] == ["15", "12"]
+
+
+def test_device_ids_and_naming_sentences():
+    from evaluation.synth.people import PersonalValues, naming_sentence
+    from evaluation.synth.streams import device_ids, stream
+
+    rng = stream(4, "t")
+    ids = device_ids(rng, 5)
+    assert len(set(ids)) == 5 and all(re.fullmatch(r"collect:[A-Za-z0-9]{16}", i) for i in ids)
+    assert device_ids(rng, 1, "ee.kobotoolbox.org")[0].startswith("ee.kobotoolbox.org:")
+    personal = PersonalValues()
+    named = naming_sentence(rng, True, "Emri: {name}.", "Emri: {name}.", personal)
+    by_kind = personal.as_truth()["by_kind"]
+    assert by_kind["phone"] == [] and by_kind["person_name"] == [named[6:-1]]
+    called = naming_sentence(rng, False, "{name}, tel {phone}", "{name}, tel {phone}", personal)
+    by_kind = personal.as_truth()["by_kind"]
+    name, phone = called.split(", tel ")
+    assert by_kind["phone"] == [phone] and name in by_kind["person_name"]
+    assert re.fullmatch(r"06[789] \d{3} \d{4}", phone)

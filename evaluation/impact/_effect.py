@@ -16,13 +16,16 @@ import numpy as np
 import pandas as pd
 
 from evaluation.covariance import canonical_name
-from evaluation.errors import ParamsError
+from evaluation.errors import EstimationError, ParamsError
 from evaluation.impact import _regression as reg
 from evaluation.impact import bootstrap as boot
 from evaluation.results import ResultInfo, make_result
 
 FEW_CLUSTERS = 50
 """Below this many clusters the wild cluster bootstrap is reported beside CR1 by default."""
+
+REFERENCE = "R lm + sandwich::vcovCL / clubSandwich::vcovCR; Stata regress, vce(cluster)"
+"""What ``did`` and ``ancova`` are checked against (``ResultInfo.reference``)."""
 
 EXTRA_COLUMNS = (
     "n_clusters",
@@ -93,7 +96,7 @@ def effect_table(
     cluster: str | None,
     estimator: str,
     method: str,
-    reference: str,
+    reference: str = REFERENCE,
 ) -> pd.DataFrame:
     """The tidy table of one or more :class:`EffectModel` (one block per outcome).
 
@@ -134,6 +137,17 @@ def effect_table(
     return make_result(table, info, id_columns=["outcome", "term"])
 
 
+def regression_method(estimator: str, formula: str, weights: str | None) -> str:
+    """``ResultInfo.method`` of ``did``/``ancova``: the estimator, its formula, WLS or not."""
+    method = f"{estimator}: {formula}"
+    return method + (f", weighted by {weights} (WLS)" if weights else "")
+
+
+def added_terms(covariates: Sequence[str]) -> str:
+    """``" + age + sex"``: the covariates as they extend a formula."""
+    return "".join(f" + {c}" for c in covariates)
+
+
 def _draws(models: Sequence[EffectModel], options: BootstrapOptions) -> boot.Draws | None:
     first = models[0].fit
     G = None if first.clusters is None else first.clusters.n_clusters
@@ -160,21 +174,36 @@ def _add_extras(
     for column in ("p_value_wcb", "ci_low_wcb", "ci_high_wcb"):
         rows[column] = np.nan
     if draws is not None and clusters is not None:
-        j = model.labels.index(model.effect)
-        result = boot.wcr_bootstrap(
+        result = bootstrap_effect(model, draws, level)
+        rows.loc[effect_row, "p_value_wcb"] = result.p_value
+        rows.loc[effect_row, "ci_low_wcb"] = result.ci_low
+        rows.loc[effect_row, "ci_high_wcb"] = result.ci_high
+    return rows
+
+
+def bootstrap_effect(model: EffectModel, draws: boot.Draws, level: float) -> boot.BootstrapResult:
+    """The WCR bootstrap test of the model's effect term (its fit must be clustered).
+
+    Raises
+    ------
+    EstimationError
+        From :func:`~evaluation.impact.bootstrap.wcr_bootstrap`, prefixed with the outcome.
+    """
+    fitted = model.fit
+    assert fitted.clusters is not None  # callers bootstrap clustered fits only
+    try:
+        return boot.wcr_bootstrap(
             fitted.X,
             fitted.y,
-            clusters,
-            j,
+            fitted.clusters,
+            model.labels.index(model.effect),
             draws,
             fitted.weights,
             level=level,
             k_cluster=fitted.model.k_cluster,
         )
-        rows.loc[effect_row, "p_value_wcb"] = result.p_value
-        rows.loc[effect_row, "ci_low_wcb"] = result.ci_low
-        rows.loc[effect_row, "ci_high_wcb"] = result.ci_high
-    return rows
+    except EstimationError as error:
+        raise EstimationError(f"outcome '{model.outcome}': {error}") from error
 
 
 def _inference_notes(

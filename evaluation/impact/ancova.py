@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from evaluation.impact import _regression as reg
-from evaluation.impact._effect import bootstrap_options, effect_table
+from evaluation.impact._effect import (
+    added_terms,
+    bootstrap_options,
+    effect_table,
+    regression_method,
+)
 from evaluation.impact._specs import ancova_model, baseline_pairs
 from evaluation.impact.bootstrap import DEFAULT_REPS, DEFAULT_SEED
 from evaluation.validation import as_list
@@ -107,18 +112,8 @@ def ancova(
     models = []
     for y, y0 in pairs.items():
         models.append(ancova_model(data, y, y0, treatment, cluster, covariates, weights))
-    method = f"OLS ANCOVA: endline ~ {treatment} + baseline" + "".join(
-        f" + {c}" for c in covariates
-    )
-    if weights:
-        method += f", weighted by {weights} (WLS)"
+    formula = f"endline ~ {treatment} + baseline{added_terms(covariates)}"
     return effect_table(
-        models,
-        vcov=vcov,
-        level=level,
-        options=options,
-        cluster=cluster,
-        estimator="impact.ancova",
-        method=method,
-        reference="R lm + sandwich::vcovCL / clubSandwich::vcovCR; Stata regress, vce(cluster)",
-    )
+        models, vcov=vcov, level=level, options=options, cluster=cluster,
+        estimator="impact.ancova", method=regression_method("OLS ANCOVA", formula, weights),
+    )  # fmt: skip

@@ -207,8 +207,10 @@ def _pieces(
     a = A[j]
     beta = A @ (XW.T @ y)
     ssc = G / (G - 1) * (n - 1) / (n - (k if k_cluster is None else k_cluster))
-    score_sums = cluster_sums(XW * (y - X @ beta)[:, None], codes, G)
+    residuals = y - X @ beta
+    score_sums = cluster_sums(XW * residuals[:, None], codes, G)
     se = float(np.sqrt(ssc * np.sum((score_sums @ a) ** 2)))
+    _check_residual_variation(se, residuals, y)
     # Restricted residuals u(β0) = M_{-j} y - β0 M_{-j} x_j (M_{-j}: annihilator of the other columns)
     others = np.delete(np.arange(k), j)
     Xo = X[:, others]
@@ -231,6 +233,26 @@ def _pieces(
         d0=np.einsum("gb,gb->b", P, P),
         d1=np.einsum("gb,gb->b", P, Q),
         d2=np.einsum("gb,gb->b", Q, Q),
+    )
+
+
+_EXACT_FIT = 1e-10
+"""Residuals below this share of the largest |y| count as zero: the model fits exactly."""
+
+
+def _check_residual_variation(se: float, residuals: np.ndarray, y: np.ndarray) -> None:
+    """Refuse an exact fit: its CR1 SE is 0 (or rounding noise) and every t* is undefined."""
+    scale = float(np.max(np.abs(y), initial=0.0))
+    exact = np.all(np.abs(residuals) <= _EXACT_FIT * scale)
+    if se > 0 and np.isfinite(se) and not exact:
+        return
+    raise EstimationError(
+        "the wild cluster bootstrap cannot test this coefficient: the regression fits the "
+        f"outcome exactly (CR1 standard error {se:.3g}, largest residual "
+        f"{float(np.max(np.abs(residuals), initial=0.0)):.3g}), so the t-statistic is "
+        "undefined; this happens when the outcome has no variation in the rows used (for "
+        "example a subgroup where everyone gives the same answer). Check the outcome, or "
+        "leave it or this subgroup out of the bootstrap"
     )
 
 
@@ -264,6 +286,12 @@ def wcr_bootstrap(
         Confidence level of the inverted interval; None skips it.
     k_cluster : int, optional
         Parameters counted in CR1's (n-1)/(n-k) (only scales t and t* alike).
+
+    Raises
+    ------
+    EstimationError
+        Fewer than 2 clusters, or the model fits ``y`` exactly (no residual variation, CR1
+        standard error 0), so that the bootstrap t-statistics are undefined.
     """
     if clusters.n_clusters < 2:
         raise EstimationError("the wild cluster bootstrap needs at least 2 clusters")
@@ -386,7 +414,8 @@ def wild_cluster_bootstrap(
     ParamsError
         ``test`` not among ``regressors``; unknown ``weight_type``; bad ``reps`` or ``level``.
     EstimationError
-        Fewer than 2 clusters or collinear regressors.
+        Fewer than 2 clusters, collinear regressors, or an outcome the regressors fit
+        exactly (for example no variation at all), whose CR1 standard error is 0.
 
     Notes
     -----

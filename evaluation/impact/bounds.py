@@ -506,24 +506,22 @@ def _rows(
             "se": se_p,
             "n": treated.size + control.size,
         },
-        {
-            "term": "lower_bound",
-            "estimate": lower,
-            "se": se_lower,
-            "ci_low": lower - z * se_lower,
-            "ci_high": lower + z * se_lower,
-            "n": respondents,
-        },
-        {
-            "term": "upper_bound",
-            "estimate": upper,
-            "se": se_upper,
-            "ci_low": upper - z * se_upper,
-            "ci_high": upper + z * se_upper,
-            "n": respondents,
-        },
+        _normal_row("lower_bound", lower, se_lower, z, respondents),
+        _normal_row("upper_bound", upper, se_upper, z, respondents),
         {"term": "effect", "ci_low": effect_low, "ci_high": effect_high, "n": respondents},
     ]
+
+
+def _normal_row(term: str, estimate: float, se: float, z: float, n: int) -> dict[str, object]:
+    """A bound with its pointwise normal interval, estimate ± z se."""
+    return {
+        "term": term,
+        "estimate": estimate,
+        "se": se,
+        "ci_low": estimate - z * se,
+        "ci_high": estimate + z * se,
+        "n": n,
+    }
 
 
 def _observed_difference(y1: np.ndarray, y0: np.ndarray, level: float) -> dict[str, object]:

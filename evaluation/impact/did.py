@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from evaluation.impact import _regression as reg
-from evaluation.impact._effect import bootstrap_options, effect_table
+from evaluation.impact._effect import (
+    added_terms,
+    bootstrap_options,
+    effect_table,
+    regression_method,
+)
 from evaluation.impact._specs import did_model, outcome_list
 from evaluation.impact.bootstrap import DEFAULT_REPS, DEFAULT_SEED
 from evaluation.validation import as_list
@@ -118,21 +123,12 @@ def did(
         models.append(
             did_model(data, y, treatment, post, cluster, covariates, weights, unit, family)
         )
-    formula = f"y ~ {treatment} + {post} + {treatment}:{post}" + "".join(
-        f" + {c}" for c in covariates
-    )
-    method = f"{'logit' if family == 'binomial' else 'OLS'} difference-in-differences: {formula}"
-    if weights:
-        method += f", weighted by {weights} (WLS)"
+    formula = f"y ~ {treatment} + {post} + {treatment}:{post}{added_terms(covariates)}"
+    kind = "logit" if family == "binomial" else "OLS"
+    method = regression_method(f"{kind} difference-in-differences", formula, weights)
     if unit:
         method += f", with {unit} fixed effects (within transformation)"
     return effect_table(
-        models,
-        vcov=vcov,
-        level=level,
-        options=options,
-        cluster=cluster,
-        estimator="impact.did",
-        method=method,
-        reference="R lm + sandwich::vcovCL / clubSandwich::vcovCR; Stata regress, vce(cluster)",
-    )
+        models, vcov=vcov, level=level, options=options, cluster=cluster,
+        estimator="impact.did", method=method,
+    )  # fmt: skip

@@ -6,12 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from evaluation.errors import DataError, ParamsError, did_you_mean, format_values
 from evaluation.impact import _regression as reg
 from evaluation.impact import bootstrap as boot
-from evaluation.impact._effect import EffectModel, bootstrap_options
+from evaluation.impact._effect import EffectModel, bootstrap_effect, bootstrap_options
 from evaluation.impact._specs import ancova_model, baseline_pairs, did_model
 from evaluation.results import RESULT_COLUMNS, ResultInfo, make_result
 from evaluation.validation import as_list
@@ -21,12 +20,12 @@ __all__ = ["METHODS", "adjust_pvalues", "romano_wolf", "romano_wolf_stepdown"]
 METHODS = {
     "bonferroni": "bonferroni",
     "holm": "holm",
-    "hochberg": "simes-hochberg",
+    "hochberg": "hochberg",
     "hommel": "hommel",
-    "bh": "fdr_bh",
-    "by": "fdr_by",
+    "bh": "BH",
+    "by": "BY",
 }
-"""Our method name → ``statsmodels.stats.multitest.multipletests`` method."""
+"""Our method name → R ``p.adjust`` method."""
 
 _ALIASES = {"fdr": "bh", "fdr_bh": "bh", "benjamini-hochberg": "bh", "fdr_by": "by"}
 
@@ -65,9 +64,24 @@ def adjust_pvalues(
 
     Notes
     -----
-    Holm: :math:`\\tilde p_{(i)} = \\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)})`;
-    BH: :math:`\\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, m p_{(j)} / j)`. Computed with
-    ``statsmodels.stats.multitest.multipletests`` and checked against ``p.adjust``.
+    With :math:`m` non-missing p-values sorted as :math:`p_{(1)} \\le … \\le p_{(m)}`:
+
+    .. math::
+
+        \\text{Bonferroni: } \\min(1, m p_i), \\qquad
+        \\text{Holm: } \\tilde p_{(i)} = \\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)}),
+
+        \\text{Hochberg: } \\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, (m - j + 1) p_{(j)}), \\qquad
+        \\text{BH: } \\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, m p_{(j)} / j),
+
+    BY multiplies BH by :math:`\\sum_{k=1}^m 1/k`. Hommel follows ``p.adjust``'s algorithm
+    (Wright 1992): start from the Simes bound :math:`\\min_i m p_{(i)} / i`; for each subset
+    size :math:`k = m-1, …, 2`, with :math:`c_k = \\min_{j = 2..k} k\\, p_{(m-k+j)} / j`, the
+    smallest :math:`m-k+1` p-values get :math:`\\min(k p_{(i)}, c_k)` and the others the
+    value of the :math:`(m-k+1)`-th; the adjusted p-value is the largest of these over
+    :math:`k`, and at least :math:`p_{(i)}`. As in R, one p-value is returned unchanged and
+    Hommel with two is Hochberg. Implemented in numpy from R's source (no ``gc.collect()``
+    per call, unlike statsmodels' ``multipletests``) and checked against ``p.adjust``.
 
     See Also
     --------
@@ -115,8 +129,59 @@ def _adjust(p: np.ndarray, method: str) -> np.ndarray:
     if np.any((values < 0) | (values > 1)):
         bad = values[(values < 0) | (values > 1)]
         raise DataError(f"adjust_pvalues: p-values must lie in [0, 1], found {format_values(bad)}")
-    if values.size:
-        out[present] = multipletests(values, method=METHODS[method])[1]
+    out[present] = _p_adjust(values, METHODS[method])
+    return out
+
+
+def _p_adjust(p: np.ndarray, method: str) -> np.ndarray:
+    """R ``p.adjust(p, method)`` on non-missing p-values (``n = length(p)``), input order."""
+    n = p.size
+    if n <= 1:
+        return p.copy()
+    if method == "hommel":
+        return _hommel(p) if n > 2 else _step_up(p, np.array([2.0, 1.0]))
+    if method == "bonferroni":
+        return np.minimum(1.0, n * p)
+    ranks = np.arange(1, n + 1)
+    if method == "holm":
+        return _step_down(p, n - ranks + 1.0)
+    if method == "hochberg":
+        return _step_up(p, n - ranks + 1.0)
+    factor = n / ranks if method == "BH" else np.sum(1.0 / ranks) * n / ranks
+    return _step_up(p, factor)
+
+
+def _step_down(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``pmin(1, cummax(factor * p[o]))[ro]`` with ``o`` ascending; ``factor`` by rank."""
+    order = np.argsort(p, kind="stable")
+    out = np.empty_like(p)
+    out[order] = np.minimum(1.0, np.maximum.accumulate(factor * p[order]))
+    return out
+
+
+def _step_up(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``pmin(1, cummin(factor * p[o]))[ro]`` from the largest p down; ``factor`` by rank."""
+    order = np.argsort(-p, kind="stable")  # R order(p, decreasing = TRUE): ties keep order
+    out = np.empty_like(p)
+    out[order] = np.minimum(1.0, np.minimum.accumulate(factor[::-1] * p[order]))
+    return out
+
+
+def _hommel(p: np.ndarray) -> np.ndarray:
+    """Hommel's adjustment, line by line R's ``p.adjust(method = "hommel")`` (n >= 3)."""
+    n = p.size
+    order = np.argsort(p, kind="stable")
+    s = p[order]
+    q = np.full(n, np.min(n * s / np.arange(1, n + 1)))
+    adjusted = q.copy()
+    for m in range(n - 1, 1, -1):
+        cut = n - m + 1  # R: i1 = 1..(n - m + 1), i2 = (n - m + 2)..n
+        q1 = np.min(m * s[cut:] / np.arange(2, m + 1))
+        q[:cut] = np.minimum(m * s[:cut], q1)
+        q[cut:] = q[cut - 1]
+        adjusted = np.maximum(adjusted, q)
+    out = np.empty_like(p)
+    out[order] = np.maximum(adjusted, s)
     return out
 
 
@@ -241,11 +306,8 @@ def romano_wolf(
     draws = boot.draw_weights(labels, options.reps, options.weight_type, options.seed)
     rows, t, t_star = [], [], []
     for model in models:
-        fitted, j = model.fit, model.labels.index(model.effect)
-        result = boot.wcr_bootstrap(
-            fitted.X, fitted.y, fitted.clusters, j, draws, fitted.weights, level=level,  # type: ignore[arg-type]
-            k_cluster=fitted.model.k_cluster,
-        )  # fmt: skip
+        fitted = model.fit
+        result = bootstrap_effect(model, draws, level)
         row = boot.bootstrap_row(result, model.treated, fitted.clusters, level)  # type: ignore[arg-type]
         row.update(outcome=model.outcome, term=model.effect, n=fitted.n, p_value_wcb=result.p_value)
         rows.append(row)

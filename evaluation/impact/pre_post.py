@@ -22,7 +22,7 @@ from scipy import optimize, stats
 from statsmodels.stats.proportion import proportion_confint
 
 from evaluation.errors import DataError, ParamsError, format_values
-from evaluation.results import ResultInfo, make_result
+from evaluation.results import RESULT_COLUMNS, ResultInfo, make_result
 from evaluation.validation import as_list, require_columns, require_numeric
 
 __all__ = ["mcnemar", "pre_post"]
@@ -79,7 +79,8 @@ def _mean_row(values: np.ndarray, level: float) -> dict[str, float]:
     mean = float(np.mean(values)) if n else np.nan
     se = float(np.std(values, ddof=1) / np.sqrt(n)) if n > 1 else np.nan
     low, high = _t_interval(mean, se, n - 1, level)
-    return {"estimate": mean, "se": se, "ci_low": low, "ci_high": high, "df": n - 1, "n": n}
+    df = n - 1 if n else np.nan
+    return {"estimate": mean, "se": se, "ci_low": low, "ci_high": high, "df": df, "n": n}
 
 
 def _paired_t_row(diff: np.ndarray, level: float) -> dict[str, object]:
@@ -343,6 +344,9 @@ def pre_post(
 
         ``n_pre_only`` counts participants with only a pre score (dropouts) and
         ``n_post_only`` those with only a post score; both are excluded from every row.
+        A test that cannot be computed in a group (fewer than two pairs, no pair changed,
+        no pair at all) has ``p_value`` NaN, and a note in ``attrs["info"].notes`` names
+        the groups.
 
     Raises
     ------
@@ -399,12 +403,10 @@ def pre_post(
             correct=correct,
         )
         rows += [{**key, **row} for row in group_rows]
-    table = pd.DataFrame(rows)
-    for column in ("test", "test_statistic"):
-        if column not in table.columns:
-            table[column] = np.nan
+    # Named columns, so a test that no group could compute (no pair changed, no pair at
+    # all) is a NaN column rather than a missing one.
     extras = ["test", "test_statistic", "n_pairs", "n_pre_only", "n_post_only"]
-    table = table[[*by_columns, "statistic", *_core_present(table), *extras]]
+    table = pd.DataFrame(rows, columns=[*by_columns, "statistic", *RESULT_COLUMNS, *extras])
     info = ResultInfo(
         estimator="impact.pre_post",
         method="paired pre/post comparison on complete pairs",
@@ -415,10 +417,6 @@ def pre_post(
         notes=_notes(pre_values, post_values, pre, post) + _undefined(table, by_columns),
     )
     return make_result(table, info, id_columns=[*by_columns, "statistic"])
-
-
-def _core_present(table: pd.DataFrame) -> list[str]:
-    return [c for c in ("estimate", "se", "ci_low", "ci_high", "p_value", "df", "n") if c in table]
 
 
 def _notes(pre_values: np.ndarray, post_values: np.ndarray, pre: str, post: str) -> tuple[str, ...]:
@@ -440,20 +438,26 @@ def _notes(pre_values: np.ndarray, post_values: np.ndarray, pre: str, post: str)
 
 
 def _undefined(table: pd.DataFrame, by: list[str]) -> tuple[str, ...]:
-    """A note naming the groups where the paired t-test could not be computed."""
-    change = table[table["statistic"] == "mean_change"]
-    failed = change[change["p_value"].isna()]
-    if failed.empty:
-        return ()
-    where = (
-        "overall"
-        if not by
-        else "in groups " + format_values([tuple(r) for r in failed[by].itertuples(index=False)])
-    )
-    return (
-        f"Paired t-test and d_z not computed {where}: fewer than two complete pairs or no "
-        "variation in the change.",
-    )
+    """Notes naming the groups where the paired t-test or the Wilcoxon test has no p-value."""
+    reasons = {
+        "mean_change": "Paired t-test and d_z not computed {where}: fewer than two complete "
+        "pairs or no variation in the change.",
+        "wilcoxon": "Wilcoxon signed-rank test not computed {where}: no complete pair changed.",
+    }
+    notes = []
+    for statistic, reason in reasons.items():
+        rows = table[table["statistic"] == statistic]
+        failed = rows[rows["p_value"].isna()]
+        if failed.empty:
+            continue
+        where = (
+            "overall"
+            if not by
+            else "in groups "
+            + format_values([tuple(r) for r in failed[by].itertuples(index=False)])
+        )
+        notes.append(reason.format(where=where))
+    return tuple(notes)
 
 
 # --------------------------------------------------------------------------- McNemar

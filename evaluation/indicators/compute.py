@@ -19,7 +19,7 @@ import pandas as pd
 from evaluation.derive import add_derived, derived_view, evaluate_condition, numeric_values
 from evaluation.errors import DataError, ParamsError, did_you_mean, format_values
 from evaluation.indicators import periods
-from evaluation.indicators.estimate import register_estimates, survey_estimates
+from evaluation.indicators.estimate import CORE, register_estimates, survey_estimates
 from evaluation.indicators.model import Definition, DesignSpec, Indicator, Logframe
 from evaluation.indicators.status import (
     expected_value,
@@ -45,6 +45,29 @@ EXTRAS = (
     "period_end",
     "method",
 )
+"""The indicator's attributes added after the estimates (see :func:`attribute_column`)."""
+RESERVED = ("indicator", "period", *CORE, "deff", "n_psu")
+"""Result columns a disaggregation cannot be named after."""
+
+
+def attribute_column(name: str, by: Sequence[str]) -> str:
+    """The result column of the indicator attribute ``name`` (one of :data:`EXTRAS`).
+
+    ``name`` itself, unless a ``by`` column has that name (the logframe dimension ``unit``,
+    administrative unit, meets the indicator's ``unit``, e.g. percent): then the ``by``
+    column keeps the name and the attribute is ``indicator_<name>``.
+    """
+    return f"indicator_{name}" if name in by else name
+
+
+def _check_by(by: Sequence[str], what: str) -> None:
+    clashes = [b for b in by if b in RESERVED or str(b).startswith("_")]
+    if clashes:
+        raise ParamsError(
+            f"{what}: cannot disaggregate by {format_values(clashes)}: the result table "
+            f"has a column of that name ({', '.join(RESERVED)}) and names starting with '_' "
+            "are internal; give the dimension another name in the logframe's 'dimensions'"
+        )
 
 
 def read_clean_tables(
@@ -170,11 +193,16 @@ def compute_indicator(
         ``unit, level, baseline, milestone, milestone_date, target, pct_of_target, status,
         expected, period_end, method`` (and ``deff, n_psu`` for survey estimates). Percent
         indicators are proportions 0-1. ``status`` is set on rows without ``by`` only.
+        A ``by`` column named like one of these attributes keeps its name and the attribute
+        becomes ``indicator_<name>`` (``by="unit"``: ``unit`` holds the administrative
+        units, ``indicator_unit`` the indicator's unit; see :func:`attribute_column`).
 
     Raises
     ------
     ParamsError
-        Unknown indicator, period label or design; an indicator marked ``computable: false``.
+        Unknown indicator, period label or design; an indicator marked ``computable: false``;
+        a ``by`` name that is a core result column (``n``, ``estimate`` ...), ``indicator``,
+        ``period`` or starts with ``_``.
     DataError
         A table or column is missing, or a proportion's variable is not 0/1.
 
@@ -195,11 +223,12 @@ def compute_indicator(
     --------
     >>> compute_indicator(logframe, "IMP1", tables, by="sex")  # doctest: +SKIP
     """
-    indicator = _computable(logframe, indicator_id)
-    prepared = prepare_tables(logframe, tables, [indicator.definition.table])
-    return _compute(
-        logframe, indicator, prepared, period, as_list(by), design, period_unit, as_of, level
-    )
+    table = _computable(logframe, indicator_id).definition.table  # type: ignore[union-attr]
+    prepared = prepare_tables(logframe, tables, [table])
+    return compute_prepared(
+        logframe, indicator_id, prepared, period, by, design,
+        period_unit=period_unit, as_of=as_of, level=level,
+    )  # fmt: skip
 
 
 def compute_prepared(
@@ -246,6 +275,7 @@ def _compute(
     assert definition is not None
     data = prepared[definition.table]
     what = f"indicator '{indicator.id}' (table {definition.table})"
+    _check_by(by, what)
     spec = periods.with_unit(definition.period, period_unit)
     chosen = _design(logframe, definition.design, design)
     work = _work_frame(logframe, indicator, data, by, chosen, what)
@@ -400,21 +430,25 @@ def _finish(
     baseline = indicator.baseline.value if indicator.baseline else math.nan
     target = indicator.target.value if indicator.target else math.nan
     milestones = [latest_milestone(indicator, end) for end in ends]
-    rows["unit"] = indicator.unit
-    rows["level"] = indicator.level
-    rows["baseline"] = baseline
-    rows["milestone"] = [m.value if m else math.nan for m in milestones]
-    rows["milestone_date"] = [m.date if m else None for m in milestones]
-    rows["target"] = target
-    rows["pct_of_target"] = [pct_of_target(indicator, e) for e in rows["estimate"]]
-    rows["status"] = [
+    status = [
         indicator_status(indicator, e, end, logframe.status_rule) if not by else pd.NA
         for e, end in zip(rows["estimate"], ends, strict=True)
     ]
-    rows["status"] = rows["status"].astype("string")
-    rows["expected"] = [expected_value(indicator, end) if end else math.nan for end in ends]
-    rows["period_end"] = ends
-    rows["method"] = "design-based" if design is not None else "exact (register)"
+    attributes = {
+        "unit": indicator.unit,
+        "level": indicator.level,
+        "baseline": baseline,
+        "milestone": [m.value if m else math.nan for m in milestones],
+        "milestone_date": [m.date if m else None for m in milestones],
+        "target": target,
+        "pct_of_target": [pct_of_target(indicator, e) for e in rows["estimate"]],
+        "status": pd.array(status, dtype="string"),
+        "expected": [expected_value(indicator, end) if end else math.nan for end in ends],
+        "period_end": ends,
+        "method": "design-based" if design is not None else "exact (register)",
+    }
+    for name, values in attributes.items():
+        rows[attribute_column(name, by)] = values
     return rows
 
 

@@ -74,7 +74,11 @@ class Definition:
 
 @dataclass(frozen=True)
 class Indicator:
-    """One row of the logframe."""
+    """One row of the logframe.
+
+    ``name`` and ``source`` are texts per language (``{"en": ..., "sq": ...}``): read them
+    with :meth:`label` and :meth:`source_text`.
+    """
 
     id: str
     level: str
@@ -88,7 +92,7 @@ class Indicator:
     baseline: Dated | None = None
     milestones: tuple[Dated, ...] = ()
     target: Dated | None = None
-    source: str = ""
+    source: Mapping[str, str] = field(default_factory=dict)
     frequency: str = ""
     numerator_text: Mapping[str, str] = field(default_factory=dict)
     notes: str = ""
@@ -96,6 +100,11 @@ class Indicator:
     def label(self, language: str = "en") -> str:
         """The name in ``language`` (``en`` or ``sq``), else English."""
         return self.name.get(language) or self.name["en"]
+
+    def source_text(self, language: str = "en") -> str:
+        """Where the data comes from, in ``language`` (``en`` or ``sq``), else English;
+        ``""`` when the logframe does not say."""
+        return self.source.get(language) or self.source.get("en", "")
 
 
 @dataclass(frozen=True)

@@ -492,11 +492,26 @@ def _indicator(indicator_id: str, spec: Any, where: str, context: _Context) -> I
         baseline=baseline,
         milestones=milestones,
         target=target,
-        source=str(spec.get("source") or ""),
+        source=_texts(spec.get("source"), f"{where}, key 'source'"),
         frequency=str(spec.get("frequency") or ""),
         numerator_text={"en": str(spec["measure"])} if spec.get("measure") else {},
         notes=str(spec.get("notes") or ""),
     )
+
+
+def _texts(value: Any, where: str) -> dict[str, str]:
+    """A text in English and Albanian (``{en: ..., sq: ...}``; ``sq`` may be left out), or
+    one plain string, taken as English (logframes written before texts were bilingual)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        return {"en": value}
+    if not isinstance(value, Mapping):
+        raise ParamsError(
+            f"{where}: expected a text, or texts per language such as "
+            f"'{{en: Youth survey (A8), sq: Anketa e të rinjve (A8)}}'; got {value!r}"
+        )
+    return dict(checks.labels(value, where, ("en",)))
 
 
 def _check_dimension(dimension: str, table: str, where: str, context: _Context) -> None:

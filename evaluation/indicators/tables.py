@@ -18,7 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from evaluation.errors import ParamsError, did_you_mean
-from evaluation.indicators.compute import DesignArg, compute_prepared, prepare_tables
+from evaluation.indicators.compute import (
+    DesignArg,
+    attribute_column,
+    compute_prepared,
+    prepare_tables,
+)
 from evaluation.indicators.model import Indicator, Logframe
 from evaluation.indicators.status import latest_milestone
 from evaluation.results import RESULT_COLUMNS, ResultInfo, make_result
@@ -51,7 +56,7 @@ def logframe_table(
         "milestone" is the latest milestone due by then. Default: the latest period and the
         milestone due at its end.
     language : {"en", "sq"}
-        Language of the indicator names.
+        Language of the indicator names and sources.
 
     Returns
     -------
@@ -102,7 +107,7 @@ def _itt_row(
         "baseline_date": indicator.baseline.date if indicator.baseline else None,
         "target": indicator.target.value if indicator.target else math.nan,
         "target_date": indicator.target.date if indicator.target else None,
-        "source": indicator.source,
+        "source": indicator.source_text(language),
         "frequency": indicator.frequency,
     }
     latest = _latest(totals[totals["indicator"] == indicator.id], as_of) if len(totals) else None
@@ -168,7 +173,9 @@ def disaggregation_table(
     DataFrame
         ``indicator, indicator_name, period, <dimension>, estimate, se, ci_low, ci_high,
         p_value, df, n, unit``; the ``<dimension>`` column holds the category (text) or
-        ``"total"``. ``n`` is the unweighted count the disclosure rule is applied to.
+        ``"total"``. ``n`` is the unweighted count the disclosure rule is applied to. For
+        the dimension ``unit`` (administrative unit) the indicator's unit is in
+        ``indicator_unit``; ``attrs["info"].extra["unit_column"]`` names the column.
     """
     chosen = (
         list(ids)
@@ -183,8 +190,15 @@ def disaggregation_table(
             f"{did_you_mean(dimension, logframe.dimensions)}; dimensions: "
             f"{', '.join(logframe.dimensions)}"
         )
+    if dimension == "indicator_name":
+        raise ParamsError(
+            "cannot disaggregate by 'indicator_name': the table has a column of that name; "
+            "give the dimension another name in the logframe's 'dimensions'"
+        )
     needed = {logframe.indicator(i).definition.table for i in chosen}  # type: ignore[union-attr]
     prepared = prepare_tables(logframe, tables, needed)
+    unit = attribute_column("unit", [dimension])
+    columns = ["indicator", "indicator_name", "period", dimension, *RESULT_COLUMNS, unit]
     parts = []
     for indicator_id in chosen:
         name = logframe.indicator(indicator_id).label(language)
@@ -194,15 +208,11 @@ def disaggregation_table(
         split = compute_prepared(
             logframe, indicator_id, prepared, period, dimension, design, level=level
         )
-        for part, is_total in ((overall, True), (split, False)):
-            part = part.copy()
-            values = TOTAL if is_total else part[dimension].astype("string")
-            part = part.drop(columns=[dimension], errors="ignore")
-            part.insert(1, "indicator_name", name)
-            part.insert(3, dimension, values)
-            parts.append(
-                part[["indicator", "indicator_name", "period", dimension, *RESULT_COLUMNS, "unit"]]
-            )
+        # The total has no dimension column; its attribute columns carry their own names.
+        overall = overall.rename(columns={"unit": unit}).assign(**{dimension: TOTAL})
+        for part in (overall, split):
+            part = part.assign(indicator_name=name, **{dimension: part[dimension].astype("string")})
+            parts.append(part[columns])
     order = {p: i for i, p in enumerate(dict.fromkeys(v for t in parts for v in t["period"]))}
     combined = pd.concat(parts, ignore_index=True)
     combined["_total_first"] = combined[dimension] != TOTAL
@@ -215,6 +225,7 @@ def disaggregation_table(
         method=f"indicators by {dimension}, with totals",
         level=level,
         n_obs=len(combined),
+        extra={"dimension": dimension, "unit_column": unit},
     )
     return make_result(
         combined, info, id_columns=["indicator", "indicator_name", "period", dimension]

@@ -9,8 +9,9 @@ last twelve months across.
 The numbers are the report's *protected* tables: small-cell suppression was decided once
 across every table of the report (:mod:`evaluation.monitoring.protect`), and the workbook
 must not decide it again on its own, since it would not know which totals the other tables
-hide. Each sheet is therefore written with the hidden cells the report decided, through the
-donor workbook's writer (``DonorWorkbook._write``, the method its own wide sheets use).
+hide. Each sheet is therefore written with the hidden cells the report decided
+(:meth:`Protected.from_hidden <evaluation.report.donor.Protected.from_hidden>`), through
+:meth:`DonorWorkbook.add_protected <evaluation.report.donor.DonorWorkbook.add_protected>`.
 """
 
 from __future__ import annotations
@@ -109,13 +110,9 @@ def _write(
     """Write a wide table whose hidden cells the report decided (``hidden``: True where a
     value is hidden; columns not in it are never hidden)."""
     frame = frame.reset_index(drop=True)
-    mask = hidden.reset_index(drop=True).reindex(columns=frame.columns, fill_value=False)
-    mask = mask.fillna(False).astype(bool)
-    frame = frame.mask(mask)  # never write a hidden value, whatever the caller passed
-    reasons = pd.Series(np.where(mask.any(axis=1), "secondary", ""), dtype=str)
-    protected = Protected(frame, mask, reasons, book.min_cell_size)
+    protected = Protected.from_hidden(frame, hidden.reset_index(drop=True), book.min_cell_size)
     chosen = list(columns) if columns is not None else list(frame.columns)
-    return book._write(
+    return book.add_protected(
         t(f"monitoring.workbook.sheets.{key}", book.language),
         protected,
         title=title,

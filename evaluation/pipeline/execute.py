@@ -1,25 +1,44 @@
 """Execute one notebook with papermill and tidy the executed copy.
 
-The kernel (``python3`` by default) starts in the project root with the run's environment:
-``WORKBENCH_ROOT``, ``WORKBENCH_RUN_DIR``, ``WORKBENCH_RUN_ID``, ``WORKBENCH_REPORT`` and
-``PYTHONHASHSEED=0`` (so set and dict orders built from strings do not change between runs).
-Kernel traffic is encrypted (CurveZMQ) when pyzmq supports it.
+The kernel (``python3`` by default) starts in the project root with the environment that
+:func:`kernel_environment` builds: this process's variables, BLAS and OpenMP limited to one
+thread each (:data:`THREAD_LIMITS`, unless already set) and the run's own variables
+(``WORKBENCH_ROOT``, ``WORKBENCH_RUN_DIR``, ``WORKBENCH_RUN_ID``, ``WORKBENCH_REPORT``,
+``WORKBENCH_RECORDS`` and ``PYTHONHASHSEED=0``, so that set and dict orders built from
+strings do not change between runs). The environment and working directory are handed to
+the kernel manager, never set in ``os.environ``, so several executions can run at once from
+threads of one process (:mod:`evaluation.pipeline.workers`). Kernel traffic is encrypted
+(CurveZMQ) when pyzmq supports it.
 
 After a successful run the executed notebook is made reproducible: papermill's timestamps
 and durations move to the manifest, the injected-parameters cell gets a fixed id, and
-paths are made relative. Same inputs and params therefore give the same executed notebook.
+paths are made relative. Same inputs and params therefore give the same executed notebook,
+whether the executions ran one after the other or side by side.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+# nbformat imports jsonschema, whose format checkers import rfc3987_syntax when it is
+# installed (jupyter's jsonschema[format-nongpl] installs it); that module builds ~35 Earley
+# parsers on import: 1.2-1.7 s of every `workbench run` on a 2-core machine, for the "iri"
+# format, which the notebook schema does not use and nbformat never checks
+# (python-jsonschema/jsonschema issue 1428). Marking the module missing in the process that
+# runs reports (kernels never import this module) makes jsonschema skip that one checker.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 import nbformat
 
@@ -29,6 +48,31 @@ PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _KERNEL_TMP = re.compile(r"ipykernel_\d+")
+_ENGINE = "workbench"
+
+THREAD_LIMITS: dict[str, str] = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
+"""Thread counts of the numerical libraries in report kernels.
+
+The reports multiply many small matrices (bootstrap draws, one regression per outcome and
+subgroup); BLAS threads only fight over the cores for them, and over the cores that the
+other kernel of a two-worker run is using. One thread each made the endline analysis cell
+1.7 times faster on a 2-core machine (``benchmarks/results/reports.md``), and a fixed
+thread count keeps floating-point sums in the same order from run to run. A variable
+already set in the environment is kept.
+"""
+
+# Kernel processes started by execute() and still running, so that an interrupted run can
+# stop them: they run in their own sessions, so Ctrl-C in the terminal does not reach them.
+_LIVE_KERNELS: dict[int, int] = {}  # pid -> process group
+_LIVE_LOCK = threading.Lock()
+# jupyter_client hands out ports from a process-wide cache that is not thread-safe.
+_START_LOCK = threading.Lock()
 
 
 class CellFailure(Exception):
@@ -85,6 +129,16 @@ class SourceNotebook:
         return index + 1, f'{label} ("{first}")'
 
 
+def kernel_environment(run_env: Mapping[str, str]) -> dict[str, str]:
+    """The environment a report kernel starts with.
+
+    ``os.environ``, then :data:`THREAD_LIMITS` for the variables it does not set, then
+    ``run_env`` (the run's own variables), each layer over the one before.
+    """
+    limits = {name: value for name, value in THREAD_LIMITS.items() if name not in os.environ}
+    return {**os.environ, **limits, **run_env}
+
+
 def execute(
     source: SourceNotebook,
     output: Path,
@@ -93,13 +147,40 @@ def execute(
     root: Path,
     env: Mapping[str, str],
     kernel_name: str = "python3",
-    progress: bool = True,
+    on_cell: Callable[[], None] | None = None,
     timeout: float | None = None,
     label: str = "",
+    usage: dict[str, float | None] | None = None,
 ) -> nbformat.NotebookNode:
     """Run ``source`` with papermill, writing the executed copy to ``output``.
 
-    ``label`` (e.g. ``"sq"``) is shown after the notebook's name in error messages.
+    Safe to call from several threads at once: the kernel gets ``env`` and its working
+    directory (``root``) from its kernel manager.
+
+    Parameters
+    ----------
+    source : SourceNotebook
+        The notebook as committed.
+    output : Path
+        Where papermill writes the executed copy (after every cell).
+    parameters : mapping
+        Values injected after the ``parameters`` cell.
+    root : Path
+        The project root: the kernel's working directory, and the base of shown paths.
+    env : mapping of str to str
+        The kernel's whole environment (see :func:`kernel_environment`).
+    kernel_name : str
+        Jupyter kernel to run the notebook in.
+    on_cell : callable, optional
+        Called (without arguments, from this thread) after each cell has run.
+    timeout : float, optional
+        Seconds a single cell may run; ``None`` for no limit.
+    label : str
+        Shown after the notebook's name in error messages (e.g. ``"sq"``).
+    usage : dict, optional
+        Filled with ``kernel_cpu_seconds``: the CPU time (user + system, seconds) the
+        kernel process used, read from ``/proc`` just before it is shut down (``None``
+        where there is no ``/proc``).
 
     Raises
     ------
@@ -112,16 +193,17 @@ def execute(
 
     where = display_path(source.path, root) + (f" [{label}]" if label else "")
     try:
-        with _environment(env), _quiet_papermill():
+        with _quiet_papermill():
             return papermill.execute_notebook(
                 str(source.path),
                 str(output),
                 parameters=dict(parameters),
+                engine_name=_engine(),
                 kernel_name=kernel_name,
-                progress_bar=progress,
-                cwd=str(root),
+                progress_bar=False,
                 execution_timeout=timeout,
-                kernel_manager_class=_kernel_manager_class(),
+                kernel_manager_class=_kernel_manager_class(dict(env), str(root), usage),
+                on_cell=on_cell,
             )
     except PapermillExecutionError as error:
         number, cell = source.describe_cell(error.cell_index)
@@ -133,6 +215,23 @@ def execute(
         raise CellFailure(
             where, None, type(error).__name__, _one_line(str(error)), repr(error)
         ) from None
+
+
+def stop_live_kernels() -> int:
+    """Kill every kernel that :func:`execute` started and that is still running.
+
+    For an interrupted run (Ctrl-C reaches only this process): each execution then fails
+    with a dead kernel and its thread ends. Returns the number of kernels killed.
+    """
+    with _LIVE_LOCK:
+        groups = list(_LIVE_KERNELS.items())
+    for pid, group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if group > 0 and group != os.getpgrp():
+                os.killpg(group, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+    return len(groups)
 
 
 def normalise(
@@ -181,6 +280,11 @@ def normalise(
     return executed, {"seconds": total, "cells": cells}
 
 
+def write_notebook(node: nbformat.NotebookNode, path: Path) -> None:
+    """Write an executed (normalised) notebook as nbformat 4 JSON."""
+    nbformat.write(node, str(path))
+
+
 def _mask_kernel_pid(cell: nbformat.NotebookNode) -> None:
     """``/tmp/ipykernel_20479/98947.py`` → ``/tmp/ipykernel_<pid>/98947.py`` in stderr (where
     warnings name the cell's file): the kernel's process id differs between runs."""
@@ -191,25 +295,6 @@ def _mask_kernel_pid(cell: nbformat.NotebookNode) -> None:
 
 def _one_line(text: str) -> str:
     return " ".join(_ANSI.sub("", str(text)).split())
-
-
-@contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the kernel process, then restore them.
-
-    The kernel inherits ``os.environ`` when it starts; papermill offers no other way. This
-    is not thread-safe: run reports one at a time per process (the scheduler does).
-    """
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
 
 
 class _DropUnknownParameter(logging.Filter):
@@ -231,17 +316,83 @@ def _quiet_papermill() -> Iterator[None]:
         logger.removeFilter(drop)
 
 
-def _kernel_manager_class() -> type:
-    """A kernel manager that encrypts kernel traffic when pyzmq has CurveZMQ."""
+@functools.cache
+def _engine() -> str:
+    """Register (once) papermill's nbclient engine with a per-cell callback; its name."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class CellCallbackEngine(NBClientEngine):
+        """nbclient execution that calls ``on_cell()`` after each cell (the progress bar)."""
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            on_cell: Callable[[], None] | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            if on_cell is not None:
+                complete = nb_man.cell_complete
+
+                def cell_complete(cell: Any, cell_index: int | None = None, **kw: Any) -> None:
+                    complete(cell, cell_index=cell_index, **kw)
+                    on_cell()
+
+                nb_man.cell_complete = cell_complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(_ENGINE, CellCallbackEngine)
+    return _ENGINE
+
+
+def _kernel_manager_class(
+    env: dict[str, str], cwd: str, usage: dict[str, float | None] | None = None
+) -> type:
+    """A kernel manager that starts its kernel with ``env`` in ``cwd``, encrypts kernel
+    traffic when pyzmq has CurveZMQ, keeps the kernel in :data:`_LIVE_KERNELS` and puts
+    the kernel's CPU time in ``usage`` when it shuts the kernel down."""
     import zmq
     from jupyter_client.manager import AsyncKernelManager
 
-    if not zmq.has("curve"):
-        return AsyncKernelManager
+    encrypt = zmq.has("curve")
 
-    class EncryptedKernelManager(AsyncKernelManager):
+    class WorkbenchKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.transport_encryption = "auto"
+            if encrypt:
+                self.transport_encryption = "auto"
+            self._workbench_pid: int | None = None
 
-    return EncryptedKernelManager
+        async def start_kernel(self, **kw: Any) -> None:
+            kw.setdefault("env", env)
+            kw.setdefault("cwd", cwd)
+            with _START_LOCK:
+                await super().start_kernel(**kw)
+            pid = getattr(self.provisioner, "pid", None)
+            if pid:
+                self._workbench_pid = pid
+                with _LIVE_LOCK:
+                    _LIVE_KERNELS[pid] = getattr(self.provisioner, "pgid", None) or 0
+
+        async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:
+            if usage is not None and self._workbench_pid:
+                usage["kernel_cpu_seconds"] = _cpu_seconds(self._workbench_pid)
+            try:
+                await super().shutdown_kernel(*args, **kwargs)
+            finally:
+                with _LIVE_LOCK:
+                    _LIVE_KERNELS.pop(self._workbench_pid or -1, None)
+
+    return WorkbenchKernelManager
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process, from ``/proc/<pid>/stat`` (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return round(ticks / os.sysconf("SC_CLK_TCK"), 2)
+    except (OSError, ValueError, IndexError):
+        return None

@@ -5,7 +5,9 @@ Keys (``schema_version`` 1): ``run_id``, ``report``, ``status`` (``published`` o
 ``path``, ``sha256``, ``bytes``; inputs also ``role``: ``notebook``, ``params`` or ``data``),
 ``notes`` (method notes per language), ``versions`` (Python and packages), ``git``
 (``commit`` or ``"unknown"``, ``dirty``), ``started`` and ``finished`` (ISO 8601 UTC),
-``timings`` (seconds per notebook and per cell, and for rendering), ``error`` (or ``null``).
+``timings`` (seconds per notebook and per cell, the kernels' CPU seconds, rendering, the
+number of ``workers`` and the kernels' BLAS/OpenMP ``kernel_threads``), ``error`` (or
+``null``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.params import display_path
-from evaluation.pipeline.records import RECORDS_FILE, sha256_path, size_of
+from evaluation.pipeline.records import is_records_file, sha256_path, size_of
 
 MANIFEST_FILE = "manifest.json"
 SCHEMA_VERSION = 1
@@ -100,9 +102,12 @@ def file_entry(path: Path, root: Path, **extra: Any) -> dict[str, Any]:
 
 
 def output_entries(run_dir: Path) -> list[dict[str, Any]]:
-    """Every file in the run folder except the manifest and the record sidecar, sorted."""
-    skip = {MANIFEST_FILE, RECORDS_FILE}
-    files = sorted(p for p in run_dir.rglob("*") if p.is_file() and p.name not in skip)
+    """Every file in the run folder except the manifest and the record sidecars, sorted."""
+    files = sorted(
+        p
+        for p in run_dir.rglob("*")
+        if p.is_file() and p.name != MANIFEST_FILE and not is_records_file(p.name)
+    )
     return [
         {
             "path": p.relative_to(run_dir).as_posix(),

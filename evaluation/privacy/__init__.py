@@ -10,8 +10,10 @@ small cells. Modules, one idea each:
 ``patterns``     what phones, e-mails, coordinates and names look like in a value
 ``pii``          :func:`find_personal_columns`: which columns are personal, and why
 ``strip``        :func:`plan_privacy` and :func:`strip_personal`: drop, pseudonymise, scrub
+``names_in_text`` which words of a free-text answer are personal names (``NameFinder``)
 ``scrub``        :func:`scrub_text`: redact personal data inside allowed free text
 ``scan``         :func:`scan_for_values`: prove that no planted value leaks into outputs
+                 (its matching engine, all values at once, is ``_needles``)
 ``disclosure``   :func:`suppress_crosstab`, :func:`suppress_results`: small-cell suppression
 ``coarsen``      merge small units and age bands before suppressing
 ``spreadsheet``  :func:`safe_cell`: no cell starts a formula from data

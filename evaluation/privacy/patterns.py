@@ -42,10 +42,18 @@ _NUMERIC_MOBILE = re.compile(r"(?:355)?6[6-9]\d{7}")
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics: ``"Nënshkrimi"`` → ``"nenshkrimi"``."""
-    decomposed = unicodedata.normalize("NFD", str(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    """Lower case without diacritics: ``"Nënshkrimi"`` → ``"nenshkrimi"``.
+
+    Unicode NFD, every combining mark removed, NFC, case-folded. Fast enough for whole
+    files: the marks present are found with one ``set()`` and removed with ``str.replace``.
+    """
+    text = str(text)
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFD", text)
+    for mark in {ch for ch in set(decomposed) if unicodedata.combining(ch)}:
+        decomposed = decomposed.replace(mark, "")
+    return unicodedata.normalize("NFC", decomposed).casefold()
 
 
 FOLDED_FIRST_NAMES = frozenset(fold(n) for n in FIRST_NAMES)

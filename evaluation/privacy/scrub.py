@@ -1,56 +1,37 @@
 """Redact personal data inside free text that a dataset config allows to keep.
 
 E-mail addresses become ``[e-mail]``, phone numbers ``[phone]``, GPS coordinates
-``[location]`` and personal names ``[name]``. Names are recognised in two ways:
+``[location]`` and personal names ``[name]``, one ``[name]`` per word. Names are found by
+:class:`~evaluation.privacy.names_in_text.NameFinder`:
 
 * names given by the caller (typically the respondents' own names from the columns that
   were dropped) in any case, with or without diacritics, also with Albanian case endings
   (Arben → Arbenit, Arbenin; Drita → Dritës);
-* the built-in common Albanian first names and surnames, when capitalised. A capitalised
-  word right after a redacted name is taken as its surname and redacted too.
+* the built-in common Albanian first names and surnames (several hundred each), when
+  capitalised;
+* context: a capitalised word after "quhet", "emri im është", "z.", "znj.", "zoti",
+  "zonja", "Mr", "Mrs", "named" or a role ("mësuesja", "viktima"); two or more capitalised
+  words in a row that do not start a sentence; a capitalised word next to a name.
 
-Redaction errs towards removing too much: a capitalised "Drita" (a name, and the word for
-"light") at the start of a sentence is redacted.
+Places (Elbasan and its 13 administrative units, towns, countries), institution names
+(Bashkia, Drejtoria Rajonale, Shkolla "Naim Frashëri") and acronyms stay. Redaction errs
+towards removing too much: a capitalised "Drita" (a name, and the word for "light") at the
+start of a sentence is redacted.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import pandas as pd
 
 from evaluation.privacy import patterns
+from evaluation.privacy.names_in_text import NameFinder
 
 NAME_TOKEN = "[name]"
 PHONE_TOKEN = "[phone]"
 EMAIL_TOKEN = "[e-mail]"
 LOCATION_TOKEN = "[location]"
-
-# Albanian case and family endings seen on names: Arben-it, Drit-ës, Hoxh-aj …
-_ENDINGS = (
-    "it",
-    "in",
-    "ës",
-    "es",
-    "ën",
-    "en",
-    "ve",
-    "në",
-    "ne",
-    "aj",
-    "ja",
-    "i",
-    "a",
-    "s",
-    "t",
-    "n",
-    "j",
-    "e",
-)
-_FOLDED_ENDINGS = tuple(sorted({patterns.fold(e) for e in _ENDINGS}, key=len, reverse=True))
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_AFTER_NAME = re.compile(re.escape(NAME_TOKEN) + r"(\s+)([^\W\d_]+)")
 
 
 def scrub_text(
@@ -70,7 +51,8 @@ def scrub_text(
         ``emri``/``mbiemri`` column). Multi-word names are split into words; words shorter
         than 3 letters are ignored.
     builtin_names : bool
-        Also redact capitalised common Albanian first names and surnames (default True).
+        Also redact capitalised common Albanian first names and surnames, and names found
+        by their context (default True).
 
     Returns
     -------
@@ -81,69 +63,34 @@ def scrub_text(
     --------
     >>> scrub_text(["Thirr Arbenin në 069 123 4567"], names=["Arben Hoxha"]).tolist()
     ['Thirr [name] në [phone]']
+    >>> scrub_text(["Fëmija quhet Valmir Kuçi, jeton në Shushicë."]).tolist()
+    ['Fëmija quhet [name] [name], jeton në Shushicë.']
     """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    given = _name_words(names)
-    out = [
-        None if _missing(v) else _scrub_one(str(v), given, builtin_names) for v in series.tolist()
-    ]
+    finder = NameFinder(names, builtin=builtin_names)
+    done: dict[str, str] = {}  # free text repeats a lot: each distinct answer once
+    out = []
+    for value in series.tolist():
+        if _missing(value):
+            out.append(None)
+            continue
+        text = str(value)
+        if text not in done:
+            done[text] = _scrub_one(text, finder)
+        out.append(done[text])
     return pd.Series(out, index=series.index, name=series.name, dtype="str")
 
 
-def _scrub_one(text: str, given: frozenset[str], builtin: bool) -> str:
+def _scrub_one(text: str, finder: NameFinder) -> str:
     text = patterns.EMAIL.sub(EMAIL_TOKEN, text)
     for phone in sorted(set(patterns.find_phones(text)), key=len, reverse=True):
         text = text.replace(phone, PHONE_TOKEN)
     for pair in sorted(set(patterns.find_coordinates(text)), key=len, reverse=True):
         text = text.replace(pair, LOCATION_TOKEN)
-    redacted = _WORD.sub(lambda m: _redact_word(m.group(0), given, builtin), text)
-    if redacted != text:
-        redacted = _AFTER_NAME.sub(_redact_surname, redacted)
-    return redacted
-
-
-def _redact_surname(match: re.Match[str]) -> str:
-    word = match.group(2)
-    return NAME_TOKEN + match.group(1) + (NAME_TOKEN if word[0].isupper() else word)
-
-
-def _redact_word(word: str, given: frozenset[str], builtin: bool) -> str:
-    stems = _stems(patterns.fold(word))
-    if given and any(s in given for s in stems):
-        return NAME_TOKEN
-    if builtin and word[0].isupper() and any(s in _BUILTIN for s in stems):
-        return NAME_TOKEN
-    return word
-
-
-def _with_stems(words: Iterable[str], depth: int = 2, shortest: int = 3) -> frozenset[str]:
-    """The words and their stems, so that Drita also matches Dritës (both stem to drit)."""
-    return frozenset(s for w in words for s in _stems(w, depth) if len(s) >= shortest)
-
-
-def _stems(folded: str, depth: int = 2) -> list[str]:
-    """The word and what is left after taking off up to ``depth`` endings (Hoxhajt → Hoxha)."""
-    stems = [folded]
-    if depth == 0:
-        return stems
-    for ending in _FOLDED_ENDINGS:
-        if folded.endswith(ending) and len(folded) - len(ending) >= 3:
-            stems += _stems(folded[: -len(ending)], depth - 1)
-    return stems
-
-
-def _name_words(names: Iterable[object]) -> frozenset[str]:
-    words = set()
-    for name in names:
-        if _missing(name):
-            continue
-        words.update(w for w in (patterns.fold(m) for m in _WORD.findall(str(name))) if len(w) >= 3)
-    return _with_stems(words)
+    for start, end in reversed(finder.spans(text)):
+        text = text[:start] + NAME_TOKEN + text[end:]
+    return text
 
 
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-# Built-in names are only stemmed once and never below 4 letters (Artan must not catch Arti).
-_BUILTIN = _with_stems(patterns.FOLDED_FIRST_NAMES | patterns.FOLDED_SURNAMES, 1, 4)

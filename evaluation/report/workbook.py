@@ -6,8 +6,10 @@ styled as a careful analyst would style it by hand:
 - a bold title, wrapped notes, a filled header row that wraps, frozen panes below the header,
   an autofilter over the table, column widths from the content, long text wrapped;
 - number formats by column: percentages ``0.0%``, counts ``#,##0``, estimates ``0.00``,
-  p-values ``0.000``, minutes ``0.0``, dates ``yyyy-mm-dd`` (see :data:`NUMBER_FORMATS`);
-  the values stay numbers, so the reader can sort, filter and compute;
+  p-values ``0.000`` (``<0.001`` below it), minutes ``0.0``, dates ``yyyy-mm-dd`` (see
+  :data:`NUMBER_FORMATS`); the values stay numbers, so the reader can sort, filter and compute;
+- row heights from the lines wrapped text takes (:mod:`evaluation.report.text_width`:
+  neither Excel nor LibreOffice grows rows written by openpyxl);
 - print setup: landscape A4, fit to one page wide, the header row repeated on every page,
   page numbers in the footer.
 
@@ -20,7 +22,9 @@ characters, none of ``[]:*?/\\``, unique ignoring case).
 
 The file is reproducible: the document's created/modified times are the run's (never the
 wall clock), and the zip entries carry that same timestamp, so the same tables and the same
-run time give a byte-identical file. It is written atomically (temporary file, then rename).
+run time give a byte-identical file. It is written atomically (temporary file, then rename),
+with the permissions a plain ``open()`` would give (``0o666`` less the process umask), so a
+report in a shared folder is readable by the people it is shared with.
 """
 
 from __future__ import annotations
@@ -49,13 +53,14 @@ from evaluation import __version__
 from evaluation.errors import ParamsError, PrivacyError, ReportError, format_values
 from evaluation.privacy.spreadsheet import safe_cell
 from evaluation.report.labels import t
+from evaluation.report.text_width import CELL_PADDING, row_height, text_width, wrapped_lines
 
 NUMBER_FORMATS: dict[str, str] = {
     "percent": "0.0%",
     "count": "#,##0",
     "number": "0.00",
     "estimate": "0.00",
-    "p_value": "0.000",
+    "p_value": '[<0.001]"<0.001";0.000',
     "minutes": "0.0",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
@@ -63,15 +68,21 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 """Excel number format of each column kind; a column may also be given a format string."""
 
+P_VALUE_FLOOR = 0.001
+"""p-values below it are shown as ``<0.001`` (the ``p_value`` format); the cell keeps the
+number."""
 MAX_SHEET_NAME = 31
 MAX_CELL_TEXT = 32_767  # Excel's limit on the characters in one cell
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _MIN_WIDTH, _MAX_WIDTH = 6, 50
+_HEADER_WRAP = 9  # a header wider than this wraps, unless one of its words is wider
+_DEFAULT_WIDTH = 8.43  # Excel's width of a column that has none set
+_FONT = "Calibri"  # named, or LibreOffice draws unnamed fonts in a serif face
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_TITLE_FONT = Font(bold=True, size=14)
-_NOTE_FONT = Font(italic=True, color="44546A")
-_LABEL_FONT = Font(bold=True)
+_HEADER_FONT = Font(name=_FONT, bold=True, color="FFFFFF")
+_TITLE_FONT = Font(name=_FONT, bold=True, size=14)
+_NOTE_FONT = Font(name=_FONT, italic=True, color="44546A")
+_LABEL_FONT = Font(name=_FONT, bold=True)
 _RULE = Border(bottom=Side(style="thin", color="1F4E79"))
 _TOP = Alignment(vertical="top")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
@@ -195,6 +206,7 @@ class Workbook:
         headers: Mapping[str, str] | None = None,
         freeze_columns: int = 0,
         wrap: Sequence[str] = (),
+        max_widths: Mapping[str, float] | None = None,
         index: int | None = None,
     ) -> str:
         """Write ``table`` on a new sheet; return the sheet's (sanitised) name.
@@ -219,6 +231,9 @@ class Workbook:
             Columns to keep in view when scrolling sideways (besides the frozen header).
         wrap : sequence of str
             Columns whose text wraps (long text columns wrap anyway).
+        max_widths : mapping, optional
+            Column → largest width (in Excel's unit, the width of a ``0``; default 50).
+            Longer text wraps onto more lines: narrow columns keep a wide table printable.
         index : int, optional
             Position of the sheet (default: last).
 
@@ -227,17 +242,19 @@ class Workbook:
         PrivacyError
             If a column is a personal field (``forbidden``).
         ParamsError
-            For an unknown format kind.
+            For an unknown format kind, or a width that is not a positive number.
         """
         self._refuse_personal(table.columns, name)
         sheet_title = sheet_name(name, self.sheet_names)
         ws = self._book.create_sheet(sheet_title, index)
         columns = [str(c) for c in table.columns]
         kinds = {c: _kind(c, table[c], (formats or {}).get(c)) for c in columns}
+        limits = _max_widths(max_widths or {}, columns)
         width = max(len(columns), 1)
-        row = self._title_and_notes(ws, title or sheet_title, notes, width)
-        header_row = row + 1
         shown = [(headers or {}).get(c, c) for c in columns]
+        widths, content = _widths(table, columns, shown, kinds, limits)
+        row = self._title_and_notes(ws, title or sheet_title, notes, _span_width(widths))
+        header_row = row + 1
         for col, text in enumerate(shown, start=1):
             cell = ws.cell(header_row, col, _text_cell(text))
             cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _RULE
@@ -246,19 +263,22 @@ class Workbook:
         last = self._write_rows(ws, table, columns, kinds, first)
         if last < first:  # no rows: say so, keep the header
             ws.cell(first, 1, _text_cell(t("workbook.no_rows", self.language))).font = _NOTE_FONT
-        widths = _widths(table, columns, shown, kinds)
         wrapped = []
         for col, (column, chars) in enumerate(zip(columns, widths, strict=True), start=1):
             ws.column_dimensions[get_column_letter(col)].width = chars
-            if column in wrap or _needs_wrap(table[column], chars):
+            if column in wrap or _needs_wrap(table[column], chars, content[column]):
                 wrapped.append((column, chars))
                 for r in range(first, last + 1):
                     ws.cell(r, col).alignment = _TOP_WRAP
         _row_heights(ws, table, wrapped, first)
-        ws.row_dimensions[header_row].height = (
-            15 * max(_lines(text, chars) for text, chars in zip(shown, widths, strict=True))
-            if shown
-            else 15
+        ws.row_dimensions[header_row].height = row_height(
+            max(
+                (
+                    wrapped_lines(text, chars, bold=True)
+                    for text, chars in zip(shown, widths, strict=True)
+                ),
+                default=1,
+            )
         )
         ws.freeze_panes = ws.cell(first, 1 + freeze_columns)
         end_col = get_column_letter(width)
@@ -289,10 +309,17 @@ class Workbook:
             (t("workbook.about.produced_by", lang), f"evaluation workbench {__version__}"),
             *about.extra.items(),
         ]
+        label_width = max(
+            [text_width(label, bold=True) for label, _ in rows]
+            + [text_width(p) for p, _ in about.sources]
+            + [20]
+        )
+        widths = (min(label_width + 2, 60), 72.0)
+        ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
         r = 3
         for label, value in rows:
             if value:
-                self._label_row(ws, r, label, value)
+                self._label_row(ws, r, label, value, widths)
                 r += 1
         r += 1
         ws.cell(r, 1, _text_cell(t("workbook.about.sources", lang))).font = _LABEL_FONT
@@ -325,12 +352,7 @@ class Workbook:
                 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
                 cell = ws.cell(r, 1, _text_cell(line))
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-                ws.row_dimensions[r].height = 15 * _lines(line, 100)
-        label_width = max(
-            [len(str(label)) for label, _ in rows] + [len(p) for p, _ in about.sources] + [20]
-        )
-        ws.column_dimensions["A"].width = min(label_width + 2, 60)
-        ws.column_dimensions["B"].width = 72
+                ws.row_dimensions[r].height = row_height(wrapped_lines(line, sum(widths)))
         self._print_setup(ws, None, about.title, landscape=False)
         return ws.title
 
@@ -387,6 +409,9 @@ class Workbook:
             col = layout.column_index(column)
             data = Reference(ws, min_col=col, min_row=layout.header_row, max_row=layout.last_row)
             chart.add_data(data, titles_from_data=True)
+        if kind == "line":
+            for series in chart.series:  # straight segments: a smoothed curve invents values
+                series.smooth = False
         xcol = layout.column_index(x)
         chart.set_categories(
             Reference(ws, min_col=xcol, min_row=layout.first_row, max_row=layout.last_row)
@@ -476,9 +501,10 @@ class Workbook:
             cell.font = _NOTE_FONT
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             width = sum(
-                ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, span + 1)
+                ws.column_dimensions[get_column_letter(c)].width or _DEFAULT_WIDTH
+                for c in range(1, span + 1)
             )
-            ws.row_dimensions[row].height = 15 * _lines(line, 1.1 * width)
+            ws.row_dimensions[row].height = row_height(wrapped_lines(line, width))
 
     def _layout(self, sheet: str, what: str) -> SheetLayout:
         layout = self.layouts.get(sheet)
@@ -524,9 +550,14 @@ class Workbook:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temp, path)
+            try:
+                os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp makes it 0600
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
         except OSError as error:
             raise ReportError(f"cannot write the workbook {path}: {error.strerror}") from None
         return path
@@ -540,17 +571,21 @@ class Workbook:
                 "are never written to a workbook; drop them from the table"
             )
 
-    def _title_and_notes(self, ws: Worksheet, title: str, notes: Sequence[str], width: int) -> int:
+    def _title_and_notes(
+        self, ws: Worksheet, title: str, notes: Sequence[str], span: tuple[int, float]
+    ) -> int:
+        """Title in row 1, then one merged, wrapped row per note across ``span`` (columns,
+        total width); return the row before the header."""
         ws.cell(1, 1, _text_cell(title)).font = _TITLE_FONT
         row = 1
-        span = max(width, 6)
+        columns, width = span
         for note in notes:
             row += 1
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
             cell = ws.cell(row, 1, _text_cell(note))
             cell.font = _NOTE_FONT
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[row].height = 15 * _lines(note, 14 * span)
+            ws.row_dimensions[row].height = row_height(wrapped_lines(note, width))
         return row + 1  # one blank row before the header
 
     def _write_rows(
@@ -585,10 +620,16 @@ class Workbook:
             return [None if pd.isna(v) else v.to_pydatetime() for v in series]
         return [_plain(v) for v in series.astype(object)]
 
-    def _label_row(self, ws: Worksheet, row: int, label: str, value: str) -> None:
-        ws.cell(row, 1, _text_cell(label)).font = _LABEL_FONT
+    def _label_row(
+        self, ws: Worksheet, row: int, label: str, value: str, widths: tuple[float, float]
+    ) -> None:
+        label_cell = ws.cell(row, 1, _text_cell(label))
+        label_cell.font, label_cell.alignment = _LABEL_FONT, _TOP
         cell = ws.cell(row, 2, _text_cell(value))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = wrapped_lines(value, widths[1])  # labels fit: column A is as wide as they are
+        if lines > 1:
+            ws.row_dimensions[row].height = row_height(lines)
 
     def _print_setup(
         self, ws: Worksheet, header_row: int | None, title: str, landscape: bool = True
@@ -687,42 +728,79 @@ def _header_footer_text(text: str) -> str:
     return str(text).replace("&", "&&")[:80]
 
 
-def _display_length(value: object, kind: str) -> int:
+def _shown_width(value: object, kind: str) -> float:
+    """Width of ``value`` as the cell shows it with its number format (``kind``)."""
     if value is None:
-        return 0
-    if kind == "percent" and isinstance(value, int | float):
-        return len(f"{100 * value:.1f}%")
-    if kind == "count" and isinstance(value, int | float):
-        return len(f"{value:,.0f}")
-    if kind in ("number", "estimate") and isinstance(value, int | float):
-        return len(f"{value:,.2f}")
-    if kind in ("date",):
-        return 10
-    if kind in ("datetime",) or isinstance(value, dt.datetime):
-        return 16
-    return max((len(line) for line in str(value).splitlines()), default=0)
+        return 0.0
+    fmt = NUMBER_FORMATS.get(kind, kind)
+    if isinstance(value, dt.date) and "y" in fmt:  # a date format: "yyyy-mm-dd", "dd.mm.yyyy"
+        return text_width(re.sub(r"[ymdhs]", "0", fmt))
+    if isinstance(value, dt.date):
+        return 16.0 if isinstance(value, dt.datetime) else 10.0
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text_width(_number_text(float(value), fmt))
+    return text_width(value)
+
+
+def _number_text(value: float, fmt: str) -> str:
+    """``value`` roughly as Excel shows it with the format ``fmt`` (for column widths)."""
+    if fmt in ("@", "General") or not fmt:
+        return f"{value:g}"
+    section = re.sub(r"\[[^\]]*\]", "", fmt).split(";")[-1]  # the unconditional section
+    decimals = len(re.search(r"\.([0#]*)", section).group(1)) if "." in section else 0
+    percent = "%" in section
+    number = 100 * value if percent else value
+    text = f"{number:{',' if ',' in section else ''}.{decimals}f}"
+    return text + ("%" if percent else "")
+
+
+def _max_widths(given: Mapping[str, float], columns: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for column, width in given.items():
+        if isinstance(width, bool) or not isinstance(width, int | float) or not width > 0:
+            raise ParamsError(
+                f"max_widths: the width of column '{column}' must be a positive number of "
+                f"characters, got {width!r}"
+            )
+        if column in columns:
+            out[column] = float(max(width, _MIN_WIDTH))
+    return out
 
 
 def _widths(
-    table: pd.DataFrame, columns: list[str], shown: list[str], kinds: Mapping[str, str]
-) -> list[float]:
-    widths = []
+    table: pd.DataFrame,
+    columns: list[str],
+    shown: list[str],
+    kinds: Mapping[str, str],
+    limits: Mapping[str, float],
+) -> tuple[list[float], dict[str, float]]:
+    """Column widths (Excel's unit: the width of a ``0``) from the headers and the values as
+    shown, within ``limits``; and the width of each column's widest value."""
+    widths, content = [], {}
     sample = table.head(2000)  # widths from the first rows are enough, and fast
     for column, head in zip(columns, shown, strict=True):
         values = [_plain(v) for v in sample[column].astype(object)]
-        content = max((_display_length(v, kinds[column]) for v in values), default=0)
-        longest_word = max((len(w) for w in str(head).split()), default=0)
-        header_width = min(len(str(head)), max(longest_word, 14))
-        chars = max(content, header_width, _MIN_WIDTH) + 2
-        widths.append(float(min(chars, _MAX_WIDTH)))
-    return widths
+        content[column] = max((_shown_width(v, kinds[column]) for v in values), default=0.0)
+        words = [text_width(w, bold=True) for w in str(head).split()]
+        header = max(max(words, default=0.0), min(text_width(head, bold=True), _HEADER_WRAP))
+        chars = max(content[column], header, _MIN_WIDTH) + 1
+        widths.append(float(min(math.ceil(chars), limits.get(column, _MAX_WIDTH))))
+    return widths, content
 
 
-def _needs_wrap(series: pd.Series, width: float) -> bool:
+def _span_width(widths: Sequence[float]) -> tuple[int, float]:
+    """The columns a note is merged across (the table's, at least six) and their width."""
+    columns = max(len(widths), 6)
+    return columns, float(sum(widths)) + _DEFAULT_WIDTH * (columns - len(widths))
+
+
+def _needs_wrap(series: pd.Series, width: float, content: float) -> bool:
     if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         return False
-    lengths = series.head(2000).dropna().astype(str).str.len()
-    return bool(len(lengths)) and int(lengths.max()) > width
+    if content > width - CELL_PADDING:
+        return True
+    texts = series.head(2000).dropna().astype(str)
+    return bool(texts.str.contains("\n", regex=False).any())
 
 
 def _row_heights(
@@ -735,17 +813,24 @@ def _row_heights(
     lines = np.ones(len(table), dtype=int)
     for column, width in wrapped:
         texts = table[column].astype("string").fillna("")
-        # a column width of w holds about 1.1 w characters of proportional text
-        lines = np.maximum(lines, [_lines(text, 1.1 * (width - 1)) for text in texts])
+        lines = np.maximum(lines, [wrapped_lines(text, width) for text in texts])
     for offset, count in enumerate(lines):
         if count > 1:
-            ws.row_dimensions[first + offset].height = 15 * int(count)
+            ws.row_dimensions[first + offset].height = row_height(int(count))
 
 
-def _lines(text: str, width: float) -> int:
-    """Lines ``text`` takes when wrapped at ``width`` characters (for row heights)."""
-    per_line = max(int(width), 1)
-    return max(1, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
+def current_umask() -> int:
+    """The process umask (read without changing it where the system allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
 
 
 def _utc_naive(moment: dt.datetime) -> dt.datetime:

@@ -20,10 +20,13 @@ file                                       form   format
 The modules, one idea each:
 
 - ``streams``: random streams per part of the world, sizes, identifiers;
-- ``clock``: timestamps as devices and servers write them;
+- ``clock``: timestamps as devices and servers write them, weekdays, local clock times;
+- ``draws``: weighted choices and ``select_multiple`` answers;
 - ``forms``: the fields and choices of the XLSForms the exports are laid out from;
-- ``exports``: the four file formats;
-- ``submissions`` and ``faults``: rows being assembled, planted faults and their log;
+- ``exports``: the four file formats and the record of each file written;
+- ``submissions`` and ``faults``: rows being assembled (and put in KoboToolbox's export
+  order), planted faults and their log;
+- ``output``: what every file writer shares (folder, seed, fault log, personal values);
 - ``places`` and ``people``: units, schools, hotspots, institutions, names and free text;
 - ``frame``: the school frame and the two-stage sample with its weights;
 - ``students``, ``youth`` and ``youth_waves``: the cohort, the item model with the

@@ -8,27 +8,29 @@ tenth. Planted fault: staff names in a few evidence notes (3%, at least one).
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import numpy as np
 
 from evaluation.synth import clock
 from evaluation.synth.exports import FileRecord, write_kobo_xlsx
-from evaluation.synth.faults import FaultLog
+from evaluation.synth.faults import log_rows
 from evaluation.synth.forms import FormLayout
-from evaluation.synth.people import (
-    ACTION_NOTES,
-    EVIDENCE_NOTES,
-    PersonalValues,
-    full_names,
-    pick,
-)
+from evaluation.synth.output import Output
+from evaluation.synth.people import ACTION_NOTES, EVIDENCE_NOTES, full_names, pick
 from evaluation.synth.places import INSTITUTIONS
-from evaluation.synth.streams import admin_factor, scaled_count, stream, token, uuid4_strings
-from evaluation.synth.submissions import Submissions, kobo_system_columns
+from evaluation.synth.streams import (
+    admin_factor,
+    device_ids,
+    scaled_count,
+    stream,
+    uuid4_strings,
+)
+from evaluation.synth.submissions import Submissions, kobo_export
 
 FILE = "kvsp_capacity_scorecard.xlsx"
+DESCRIPTION = (
+    "KVSP capacity scorecards of the member institutions at baseline (spring 2022) and "
+    "endline (autumn 2023), as downloaded from KoboToolbox (XLSX, typed cells)."
+)
 DOMAINS = ("gov", "plan", "data", "coord", "prev", "ref", "part", "incl", "res")
 DIFFICULTY = np.array([0.0, 0.5, 0.7, 0.2, 0.4, 0.1, 0.6, 0.3, 0.9])
 IMPROVE = np.array([0.55, 0.15, 0.55, 0.55, 0.15, 0.55, 0.1, 0.1, 0.1])
@@ -43,17 +45,9 @@ def _index_text(mean: float) -> str:
     return f"{round(mean, 2):.2f}".rstrip("0").rstrip(".")
 
 
-def write_scorecards(
-    folder: Path,
-    seed: int,
-    scale: float,
-    layout: FormLayout,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-) -> FileRecord:
+def write_scorecards(output: Output, layout: FormLayout, scale: float) -> FileRecord:
     """``kvsp_capacity_scorecard.xlsx``: one row per institution per round."""
-    rng = stream(seed, "capacity")
+    rng = stream(output.seed, "capacity")
     n_inst = scaled_count(25, admin_factor(scale), 4)
     names = [
         INSTITUTIONS[i % len(INSTITUTIONS)][0]
@@ -72,20 +66,13 @@ def write_scorecards(
     frames = []
     for round_, first, last in ROUNDS:
         s = scores[round_].astype(int)
-        day = rng.integers(first, last + 1, n_inst)
-        day = day - np.clip((day + 3) % 7 - 4, 0, None)
-        start = (
-            day * clock.DAY
-            + 10 * clock.HOUR
-            - clock.local_offset_ms(day * clock.DAY)
-            + rng.integers(0, 3 * clock.HOUR, n_inst)
-        )
+        day = clock.friday_if_weekend(rng.integers(first, last + 1, n_inst))
+        start = clock.at_local_time(day, 10 * clock.HOUR) + rng.integers(0, 3 * clock.HOUR, n_inst)
         end = start + rng.integers(60, 150, n_inst) * clock.MINUTE
+        web_form = device_ids(rng, 1, "ee.kobotoolbox.org")[0]
         a: dict[str, np.ndarray] = {
-            "start": clock.device_iso(start),
-            "end": clock.device_iso(end),
-            "today": clock.local_date_iso(start),
-            "deviceid": np.full(n_inst, "ee.kobotoolbox.org:" + token(rng, 16), dtype=object),
+            **clock.form_times(start, end),
+            "deviceid": np.full(n_inst, web_form, dtype=object),
             "username": np.array(["vleresues_1", "vleresues_2"], dtype=object)[
                 rng.integers(0, 2, n_inst)
             ],
@@ -120,44 +107,29 @@ def write_scorecards(
         notes[row, col] = f"Sipas {name}, përgjegjës/e i sektorit: {notes[row, col]}"
     for j, e in enumerate(evidence):
         answers[e] = notes[:, j]
-    personal.add("person_name", staff)
+    output.personal.add("person_name", staff)
     n = len(submitted)
     subs = Submissions.start(
-        answers, uuid=uuid4_strings(stream(seed, "ids.capacity"), n), submitted=submitted
+        answers, uuid=uuid4_strings(stream(output.seed, "ids.capacity"), n), submitted=submitted
     )
-    subs.info["planted"] = np.isin(np.arange(n), np.unique(chosen[:, 0]))
-    subs.sort_by("submitted")
-    meta = kobo_system_columns(
-        stream(seed, "meta.capacity"),
-        subs,
-        version="v" + token(stream(seed, "kobo_version.capacity"), 21),
-        submitted_by="kvsp_elbasan",
-        first_id=171_000_000,
+    meta = kobo_export(
+        subs, output.seed, "capacity", submitted_by="kvsp_elbasan", first_id=171_000_000
     )
-    written = write_kobo_xlsx(folder / FILE, layout, subs.answers, meta, exported_at=exported_at)
-    where = np.flatnonzero(subs.info["planted"])
+    path = output.folder / FILE
+    written = write_kobo_xlsx(path, layout, subs.answers, meta, exported_at=output.exported_at)
+    where = subs.first_rows(np.unique(chosen[:, 0]))
     values = [
         note for e in evidence for note in subs.answers[e][where] if note.startswith("Sipas ")
     ]
-    log.add(
+    log_rows(
+        output.log,
         FILE,
+        subs,
         "personal_data_in_free_text",
-        rows=where + 1,
-        ids=subs.info["uuid"][where],
+        where,
         rate=0.03,
         count=len(values),
         column="<domain>/<prefix>_evidence",
         values=values,
     )
-    return FileRecord(
-        FILE,
-        layout.form_id,
-        layout.version,
-        "kobo_xlsx",
-        "utf-8 (xlsx)",
-        written.rows,
-        written.columns,
-        "KVSP capacity scorecards of the member institutions at baseline (spring 2022) and "
-        "endline (autumn 2023), as downloaded from KoboToolbox (XLSX, typed cells).",
-        written.empty_fields,
-    )
+    return FileRecord.of(FILE, layout, written, "kobo_xlsx", "utf-8 (xlsx)", DESCRIPTION)

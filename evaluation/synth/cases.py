@@ -14,16 +14,15 @@ the notes (2%). Each has at least one.
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from evaluation.synth import clock
+from evaluation.synth.draws import by_condition, multi, weighted
 from evaluation.synth.exports import FileRecord, write_central_csv
-from evaluation.synth.faults import FaultLog, choose
+from evaluation.synth.faults import FaultLog, choose, log_rows, log_tagged
 from evaluation.synth.forms import FormLayout
+from evaluation.synth.output import Output
 from evaluation.synth.people import (
     DV_NOTES,
     PersonalValues,
@@ -33,10 +32,14 @@ from evaluation.synth.people import (
     spoken,
 )
 from evaluation.synth.places import UNIT_SHARE
-from evaluation.synth.streams import admin_factor, stream, token, uuid4_strings
+from evaluation.synth.streams import admin_factor, device_ids, stream, uuid4_strings
 from evaluation.synth.submissions import Submissions
 
 FILE = "dv_referral_case.csv"
+DESCRIPTION = (
+    "Domestic-violence referral case log, January 2022 to December 2023, as downloaded "
+    "from ODK Central (CSV, ',' separated, group paths joined with '-')."
+)
 PER_YEAR = 180
 SERVICES = (
     "shelter",
@@ -51,85 +54,43 @@ SERVICES = (
 SERVICE_P = np.array([0.12, 0.65, 0.40, 0.25, 0.30, 0.10, 0.05, 0.20])
 VIOLENCE = ("physical", "psychological", "sexual", "economic")
 VIOLENCE_P = np.array([0.70, 0.85, 0.06, 0.25])
-
-
-def _choice(rng: np.random.Generator, options: dict[str, float], n: int) -> np.ndarray:
-    p = np.array(list(options.values()))
-    return rng.choice(np.array(list(options), dtype=object), size=n, p=p / p.sum())
-
-
-def _multi(
-    rng: np.random.Generator,
-    names: tuple[str, ...],
-    p: np.ndarray,
-    n: int,
-    at_least_one: bool,
-    none: str | None = None,
-) -> np.ndarray:
-    chosen = rng.random((n, len(names))) < p
-    empty = ~chosen.any(axis=1)
-    if at_least_one:
-        chosen[empty, rng.integers(0, len(names), empty.sum())] = True
-        empty[:] = False
-    text = [" ".join(n_ for j, n_ in enumerate(names) if row[j]) for row in chosen]
-    out = np.array(text, dtype=object)
-    if none is not None:
-        out[empty] = none
-    return out
+STATUSES = ("closed_safe", "closed_moved", "lost", "open")
 
 
 def _dates(days: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return np.where(keep, clock.iso_dates(days), "").astype(object)
 
 
-def write_cases(
-    folder: Path,
-    seed: int,
-    scale: float,
-    layout: FormLayout,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-) -> FileRecord:
+def write_cases(output: Output, layout: FormLayout, scale: float) -> FileRecord:
     """``dv_referral_case.csv``: the case log as downloaded from ODK Central."""
-    rng = stream(seed, "dv.cases")
+    rng = stream(output.seed, "dv.cases")
+    exported_at = output.exported_at
     export_day = clock.day_number(exported_at.year, exported_at.month, exported_at.day)
     answers, end = _answers(rng, scale, export_day)
     n = len(end)
     submitted = end + rng.integers(30_000, 3 * clock.HOUR, n)
-    ids = ("uuid:" + uuid4_strings(stream(seed, "ids.dv"), n)).astype(object)
+    ids = ("uuid:" + uuid4_strings(stream(output.seed, "ids.dv"), n)).astype(object)
     subs = Submissions.start(
         answers,
         uuid=ids,
         submitted=submitted,
         device=answers["deviceid"],
         edits=rng.choice([0, 1, 2, 3], size=n, p=[0.3, 0.35, 0.25, 0.1]),
-        review=_choice(rng, {"": 0.67, "approved": 0.3, "hasIssues": 0.03}, n),
+        review=weighted(rng, {"": 0.67, "approved": 0.3, "hasIssues": 0.03}, n),
     )
-    _plant(rng, subs, personal, log, seed)
+    _plant(rng, subs, output.personal, output.seed)
     subs.sort_by("submitted", "copy")
     written = write_central_csv(
-        folder / FILE,
+        output.folder / FILE,
         layout,
         subs.answers,
         clock.utc_iso_ms_z(subs.info["submitted"]),
         subs.info["uuid"],
         _trailer(subs, layout.version),
     )
-    _log(log, subs)
-    personal.add("dv_case_id", subs.answers["case_id"])
-    return FileRecord(
-        FILE,
-        layout.form_id,
-        layout.version,
-        "odk_central_csv",
-        "utf-8",
-        written.rows,
-        written.columns,
-        "Domestic-violence referral case log, January 2022 to December 2023, as downloaded "
-        "from ODK Central (CSV, ',' separated, group paths joined with '-').",
-        written.empty_fields,
-    )
+    _log(output.log, subs)
+    output.personal.add("dv_case_id", subs.answers["case_id"])
+    return FileRecord.of(FILE, layout, written, "odk_central_csv", "utf-8", DESCRIPTION)
 
 
 def _trailer(subs: Submissions, version: str) -> dict[str, np.ndarray]:
@@ -175,14 +136,14 @@ def _answers(
     age = export_day - registered
     has_review = (rng.random(n) > np.where(age < 30, 0.5, 0.12)) & (review <= export_day)
     has_plan = has_review & (rng.random(n) > 0.08) & (plan <= export_day)
-    risk = _choice(rng, {"low": 0.35, "medium": 0.45, "high": 0.20}, n)
+    risk = weighted(rng, {"low": 0.35, "medium": 0.45, "high": 0.20}, n)
     high = risk == "high"
 
     a: dict[str, np.ndarray] = {}
     a["case_id"] = _case_ids(registered)
     a["date_reported"] = clock.iso_dates(reported)
     a["date_registered"] = clock.iso_dates(registered)
-    a["referral_source"] = _choice(
+    a["referral_source"] = weighted(
         rng,
         {
             "police": 0.55,
@@ -195,15 +156,15 @@ def _answers(
         },
         n,
     )
-    a["admin_unit"] = _choice(rng, UNIT_SHARE, n)
+    a["admin_unit"] = weighted(rng, UNIT_SHARE, n)
     a["victim_sex"] = np.where(rng.random(n) < 0.88, "female", "male").astype(object)
-    a["victim_age_band"] = _choice(
+    a["victim_age_band"] = weighted(
         rng,
         {"0_17": 0.08, "18_24": 0.15, "25_34": 0.27, "35_49": 0.30, "50_64": 0.14, "65_plus": 0.06},
         n,
     )
-    a["victim_disability"] = _choice(rng, {"yes": 0.06, "no": 0.88, "dont_know": 0.06}, n)
-    a["relationship"] = _choice(
+    a["victim_disability"] = weighted(rng, {"yes": 0.06, "no": 0.88, "dont_know": 0.06}, n)
+    a["relationship"] = weighted(
         rng,
         {
             "spouse": 0.45,
@@ -218,13 +179,13 @@ def _answers(
         n,
     )
     a["children_affected"] = np.minimum(rng.poisson(1.1, n), 8).astype(str).astype(object)
-    a["violence_type"] = _multi(rng, VIOLENCE, VIOLENCE_P, n, at_least_one=True)
+    a["violence_type"] = multi(rng, VIOLENCE, VIOLENCE_P, n, at_least_one=True)
     a["risk_level"] = risk
     a["date_first_response"] = clock.iso_dates(first)
     a["date_tg_review"] = _dates(review, has_review)
     a["date_plan"] = _dates(plan, has_plan)
     p_services = np.clip(SERVICE_P[None, :] * np.where(high, 1.4, 1.0)[:, None], 0, 0.95)
-    a["services"] = _multi(rng, SERVICES, p_services, n, at_least_one=False, none="none")
+    a["services"] = multi(rng, SERVICES, p_services, n, at_least_one=False, none="none")
     a.update(_orders(rng, reported, registered, high, export_day))
     status, closed = _status(rng, registered, export_day)
     a["date_last_followup"] = clock.iso_dates(
@@ -241,19 +202,11 @@ def _answers(
         .astype(object)
     )
 
-    start = (
-        registered * clock.DAY
-        + 9 * clock.HOUR
-        - clock.local_offset_ms(registered * clock.DAY)
-        + rng.integers(0, 7 * clock.HOUR, n)
-    )
+    start = clock.at_local_time(registered, 9 * clock.HOUR) + rng.integers(0, 7 * clock.HOUR, n)
     end = start + rng.integers(5, 25, n) * clock.MINUTE
-    devices = np.array([f"collect:{token(rng, 16)}" for _ in range(2)], dtype=object)
-    device = devices[rng.integers(0, 2, n)]
+    device = device_ids(rng, 2)[rng.integers(0, 2, n)]
     a = {
-        "start": clock.device_iso(start),
-        "end": clock.device_iso(end),
-        "today": clock.local_date_iso(start),
+        **clock.form_times(start, end),
         "deviceid": device,
         "username": np.full(n, "lcdv_elbasan", dtype=object),
         **a,
@@ -304,19 +257,7 @@ def _status(
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(registered)
     old = export_day - registered > 180
-    status = np.where(
-        old,
-        rng.choice(
-            np.array(["closed_safe", "closed_moved", "lost", "open"], dtype=object),
-            size=n,
-            p=[0.6, 0.1, 0.1, 0.2],
-        ),
-        rng.choice(
-            np.array(["closed_safe", "closed_moved", "lost", "open"], dtype=object),
-            size=n,
-            p=[0.2, 0.05, 0.05, 0.7],
-        ),
-    )
+    status = by_condition(rng, old, STATUSES, [0.6, 0.1, 0.1, 0.2], [0.2, 0.05, 0.05, 0.7])
     closed = registered + rng.integers(30, 300, n)
     is_closed = np.isin(status, ["closed_safe", "closed_moved"]) & (closed <= export_day)
     status = np.where(np.isin(status, ["closed_safe", "closed_moved"]) & ~is_closed, "open", status)
@@ -324,12 +265,14 @@ def _status(
 
 
 def _plant(
-    rng: np.random.Generator, subs: Submissions, personal: PersonalValues, log: FaultLog, seed: int
+    rng: np.random.Generator, subs: Submissions, personal: PersonalValues, seed: int
 ) -> None:
     n = len(subs)
     notes = subs.answers["notes"].copy()
     named = choose(rng, np.ones(n, dtype=bool), 0.02)
     for i in named:
+        # the phone is drawn before the coin toss, unlike people.naming_sentence; kept so
+        # that a seed still gives the same world
         name = full_names(rng, np.array([True]))[0]
         phone = spoken(mobile_numbers(rng, 1)[0])
         if rng.random() < 0.5:
@@ -366,36 +309,32 @@ def _plant(
 
 
 def _log(log: FaultLog, subs: Submissions) -> None:
-    ids = subs.info["uuid"]
-    rows = subs.rows_of("out_of_range")
-    log.add(
+    log_tagged(
+        log,
         FILE,
+        subs,
         "out_of_range",
-        rows=rows,
-        ids=ids[rows - 1],
         rate=0.01,
         column="case-date_registered",
         constraint=". >= ${date_reported} and . <= today()",
-        values=subs.answers["date_registered"][rows - 1].tolist(),
+        values_of="date_registered",
     )
-    rows = subs.rows_of("duplicate_id_different_content")
-    log.add(
+    log_tagged(
+        log,
         FILE,
+        subs,
         "duplicate_id_different_content",
-        rows=rows,
-        ids=ids[rows - 1],
         rate=0.02,
-        original_rows=subs.original_rows("duplicate_id_different_content").tolist(),
         id_column="case-case_id",
         changed_columns=["violence-risk_level"],
     )
-    where = np.flatnonzero(subs.info["planted"] & (subs.info["copy"] == 0))
-    log.add(
+    log_rows(
+        log,
         FILE,
+        subs,
         "personal_data_in_free_text",
-        rows=where + 1,
-        ids=ids[where],
+        np.flatnonzero(subs.info["planted"] & (subs.info["copy"] == 0)),
         rate=0.02,
         column="status-notes",
-        values=subs.answers["notes"][where].tolist(),
+        values_of="notes",
     )

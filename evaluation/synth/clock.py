@@ -28,6 +28,21 @@ def day_number(year: int, month: int, day: int) -> int:
     return (dt.date(year, month, day) - dt.date(1970, 1, 1)).days
 
 
+def weekday(days: np.ndarray | int) -> np.ndarray | int:
+    """Day of the week of day numbers: Monday = 0 … Sunday = 6 (1970-01-01 was a Thursday)."""
+    return (days + 3) % 7
+
+
+def friday_if_weekend(days: np.ndarray) -> np.ndarray:
+    """Move day numbers that fall on a Saturday or Sunday back to the Friday before."""
+    return days - np.clip(weekday(days) - 4, 0, None)
+
+
+def month_of(days: np.ndarray) -> np.ndarray:
+    """Calendar month (1-12) of day numbers."""
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12 + 1
+
+
 def _last_sunday_utc_ms(year: int, month: int) -> int:
     last = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
     last -= dt.timedelta(days=(last.weekday() - 6) % 7)
@@ -50,6 +65,15 @@ def local_offset_ms(ts: np.ndarray) -> np.ndarray:
     return np.where(summer, 2 * HOUR, HOUR)
 
 
+def at_local_time(days: np.ndarray, since_midnight: np.ndarray | int) -> np.ndarray:
+    """UTC instants (ms) of a local clock time, ``since_midnight`` ms, on day numbers ``days``.
+
+    ``days * DAY + since_midnight - offset``, with the offset in force at the day's first
+    instant (UTC midnight).
+    """
+    return days * DAY + since_midnight - local_offset_ms(days * DAY)
+
+
 def local_ms(ts: np.ndarray) -> np.ndarray:
     """Wall-clock time in Elbasan, as naive milliseconds (UTC instant + offset)."""
     ts = np.asarray(ts, dtype=np.int64)
@@ -62,6 +86,11 @@ def device_iso(ts: np.ndarray) -> np.ndarray:
     offset = local_offset_ms(ts)
     text = np.datetime_as_string((ts + offset).astype("datetime64[ms]"), unit="ms")
     return np.char.add(text, np.where(offset == 2 * HOUR, "+02:00", "+01:00")).astype(object)
+
+
+def form_times(start: np.ndarray, end: np.ndarray) -> dict[str, np.ndarray]:
+    """A form's ``start``, ``end`` (device times) and ``today`` (local date of the start)."""
+    return {"start": device_iso(start), "end": device_iso(end), "today": local_date_iso(start)}
 
 
 def utc_iso_seconds(ts: np.ndarray) -> np.ndarray:

@@ -504,6 +504,29 @@ class FileRecord:
     description: str
     empty_fields: tuple[str, ...] = ()
 
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        layout: FormLayout,
+        written: Written,
+        file_format: str,
+        encoding: str,
+        description: str,
+    ) -> FileRecord:
+        """The record of a file a writer wrote from ``layout``'s form."""
+        return cls(
+            name,
+            layout.form_id,
+            layout.version,
+            file_format,
+            encoding,
+            written.rows,
+            written.columns,
+            description,
+            written.empty_fields,
+        )
+
     def as_truth(self) -> dict[str, object]:
         """JSON-ready dict (``empty_fields``: form fields the generator left empty)."""
         return {

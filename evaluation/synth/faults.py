@@ -12,7 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# fault -> (rate per eligible row, definition)
+from evaluation.synth.submissions import Submissions
+
+COPY_FAULTS = ("exact_duplicate", "duplicate_id_different_content")
+
+# fault -> definition
 DEFINITIONS: dict[str, str] = {
     "exact_duplicate": (
         "A submission stored twice. The later row repeats an earlier row in every column "
@@ -98,6 +102,70 @@ def choose(
     return np.sort(rng.choice(pool, size=k, replace=False)) if k else pool[:0]
 
 
-def tagged_rows(tags: np.ndarray, fault: str) -> np.ndarray:
-    """1-based data-row numbers of the rows tagged with ``fault``."""
-    return np.flatnonzero(tags == fault) + 1
+def log_rows(
+    log: FaultLog,
+    file: str,
+    subs: Submissions,
+    fault: str,
+    where: np.ndarray,
+    *,
+    rate: float | None,
+    values_of: str | None = None,
+    **details: object,
+) -> None:
+    """Record ``fault`` at the 0-based positions ``where`` of rows already in file order.
+
+    Rows are logged 1-based, with their ids from ``subs.info["uuid"]``. ``values_of`` names
+    an answer column whose values at those rows are logged as ``values``, after
+    ``details``; ``count`` in ``details`` overrides the number of rows.
+    """
+    if values_of is not None:
+        details["values"] = [str(v) for v in subs.answers[values_of][where]]
+    log.add(file, fault, rows=where + 1, ids=subs.info["uuid"][where], rate=rate, **details)
+
+
+def log_tagged(
+    log: FaultLog,
+    file: str,
+    subs: Submissions,
+    fault: str,
+    *,
+    rate: float | None,
+    values_of: str | None = None,
+    **details: object,
+) -> None:
+    """Record the rows tagged ``fault`` (see :func:`log_rows`).
+
+    For a fault planted as copies of earlier rows (:data:`COPY_FAULTS`) the first
+    occurrences are logged too, as ``original_rows`` ahead of ``details``.
+    """
+    if fault in COPY_FAULTS:
+        details = {"original_rows": subs.original_rows(fault).tolist(), **details}
+    where = subs.rows_of(fault) - 1
+    log_rows(log, file, subs, fault, where, rate=rate, values_of=values_of, **details)
+
+
+def log_exact_duplicates(
+    log: FaultLog,
+    file: str,
+    subs: Submissions,
+    *,
+    rate: float,
+    id_column: str = "_uuid",
+    ignore_columns: Sequence[str] = ("_id", "_index"),
+) -> None:
+    """Record the rows tagged ``exact_duplicate`` (see :func:`log_tagged`).
+
+    The defaults describe a KoboToolbox export: a duplicate repeats its original's
+    ``_uuid`` and differs only in the numbers the server gives each row, ``_id`` and
+    ``_index``.
+    """
+    log_tagged(
+        log,
+        file,
+        subs,
+        "exact_duplicate",
+        rate=rate,
+        id_column=id_column,
+        ignore_columns=list(ignore_columns),
+    )

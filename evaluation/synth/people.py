@@ -55,7 +55,7 @@ class PersonalValues:
         self._by_kind: dict[str, set[str]] = {kind: set() for kind in KINDS}
 
     def add(self, kind: str, values: Iterable[str]) -> None:
-        """Record values of one kind (``person_name``, ``phone``, …); empty strings are skipped."""
+        """Record values of one kind (``person_name``, ``phone``, …); skips empty strings."""
         self._by_kind[kind].update(v for v in values if v)
 
     def as_truth(self) -> dict[str, object]:
@@ -92,6 +92,25 @@ def international(numbers: np.ndarray) -> np.ndarray:
 def spoken(number: str) -> str:
     """``0691234567`` → ``069 123 4567``, as people write a number in a sentence."""
     return f"{number[:3]} {number[3:6]} {number[6:]}"
+
+
+def naming_sentence(
+    rng: np.random.Generator, female: bool, heads: str, tails: str, personal: PersonalValues
+) -> str:
+    """A sentence that names someone, as people write it into a free-text answer.
+
+    A name is drawn, then a coin picks the template ``heads`` or ``tails``; a template with
+    ``{phone}`` also gets a mobile number, drawn after the coin. The name and the number
+    are recorded in ``personal``.
+    """
+    name = full_names(rng, np.array([female]))[0]
+    template = heads if rng.random() < 0.5 else tails
+    values = {"name": name}
+    if "{phone}" in template:
+        values["phone"] = spoken(mobile_numbers(rng, 1)[0])
+        personal.add("phone", [values["phone"]])
+    personal.add("person_name", [name])
+    return template.format(**values)
 
 
 def emails(rng: np.random.Generator, names: np.ndarray) -> np.ndarray:

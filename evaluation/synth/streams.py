@@ -67,6 +67,15 @@ def token(rng: np.random.Generator, length: int) -> str:
     return "".join(_ALNUM[rng.integers(0, len(_ALNUM), size=length)])
 
 
+def device_ids(rng: np.random.Generator, n: int, app: str = "collect") -> np.ndarray:
+    """``n`` device ids as a form's ``deviceid`` records them, e.g. ``collect:<16 characters>``.
+
+    ``app`` is ``collect`` (KoboCollect or ODK Collect on a tablet) or ``ee.kobotoolbox.org``
+    (a web form in a browser).
+    """
+    return np.array([f"{app}:{token(rng, 16)}" for _ in range(n)], dtype=object)
+
+
 def hex_token(rng: np.random.Generator, length: int) -> str:
     """A random lower-case hexadecimal string of ``length`` characters."""
     return "".join(_HEX_PAIRS[rng.integers(0, 256, size=(length + 1) // 2)])[:length]

@@ -12,46 +12,48 @@ relatives' phone numbers in the notes (2%), at least one each.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from evaluation.synth import clock
+from evaluation.synth.draws import by_condition, multi_text
 from evaluation.synth.exports import FileRecord, write_kobo_csv
-from evaluation.synth.faults import FaultLog, choose
+from evaluation.synth.faults import choose, log_exact_duplicates, log_rows
 from evaluation.synth.forms import FormLayout
-from evaluation.synth.people import (
-    STREET_NOTES,
-    PersonalValues,
-    full_names,
-    mobile_numbers,
-    pick,
-    spoken,
-)
+from evaluation.synth.output import Output
+from evaluation.synth.people import STREET_NOTES, PersonalValues, naming_sentence, pick
 from evaluation.synth.places import CITY_HOTSPOTS, HOTSPOT_COORDS, RURAL_HOTSPOTS, UNITS
-from evaluation.synth.streams import admin_factor, scaled_count, stream, token, uuid4_strings
-from evaluation.synth.submissions import Submissions, kobo_system_columns
+from evaluation.synth.streams import (
+    admin_factor,
+    device_ids,
+    scaled_count,
+    stream,
+    uuid4_strings,
+)
+from evaluation.synth.submissions import Submissions, kobo_export
 
 FILE = "street_situation_contact.csv"
+DESCRIPTION = (
+    "Outreach contacts with children in street situations, January 2022 to December "
+    "2023: KoboToolbox CSV re-saved by a municipal PC in Windows-1250."
+)
 ENCODING = "cp1250"
 AGE_BANDS = ("0_5", "6_9", "10_13", "14_17")
 ACTIVITIES = ("begging", "selling", "windscreens", "waste", "accompanying", "other")
 RISKS = ("injury", "malnourished", "substance", "exploitation", "night")
+ACTIONS = ("outreach", "referred_njmf", "police", "none")
 
 
 def _contacts(rng: np.random.Generator, f: float) -> pd.DataFrame:
     """One row per contact: day, local minute, hotspot, unit, round type, child (or -1)."""
     first, last = clock.day_number(2022, 1, 3), clock.day_number(2023, 12, 29)
     days = np.arange(first, last + 1)
-    weekday = (days + 3) % 7
-    month = days.astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12 + 1
-    summer = np.isin(month, (6, 7, 8))
-    rounds = days[np.isin(weekday, (1, 4))]  # Tuesday and Friday
+    summer = np.isin(clock.month_of(days), (6, 7, 8))
+    rounds = days[np.isin(clock.weekday(days), (1, 4))]  # Tuesday and Friday
     rounds = np.repeat(rounds, max(1, round(f)))
     rows = []
     for day in rounds:
-        minute = 10 * 60 if (day + 3) % 7 == 1 else 17 * 60
+        minute = 10 * 60 if clock.weekday(day) == 1 else 17 * 60
         spots = rng.choice(CITY_HOTSPOTS, size=3, replace=False)
         boost = 1.3 if summer[day - first] else 1.0
         for spot in spots:
@@ -73,27 +75,20 @@ def _contacts(rng: np.random.Generator, f: float) -> pd.DataFrame:
     return out.sort_values(["day", "minute"], kind="stable").reset_index(drop=True)
 
 
-def write_contacts(
-    folder: Path,
-    seed: int,
-    scale: float,
-    layout: FormLayout,
-    log: FaultLog,
-    personal: PersonalValues,
-) -> FileRecord:
+def write_contacts(output: Output, layout: FormLayout, scale: float) -> FileRecord:
     """``street_situation_contact.csv``: Kobo CSV in Windows-1250 with the planted faults."""
-    rng = stream(seed, "street")
+    rng = stream(output.seed, "street")
     answers, end = _answers(rng, _contacts(rng, admin_factor(scale)), admin_factor(scale))
     n = len(end)
-    named = _plant_names(rng, answers, personal)
+    named = _plant_names(rng, answers, output.personal)
     submitted = end + rng.integers(30_000, 6 * clock.HOUR, n)
     subs = Submissions.start(
-        answers, uuid=uuid4_strings(stream(seed, "ids.street"), n), submitted=submitted
+        answers, uuid=uuid4_strings(stream(output.seed, "ids.street"), n), submitted=submitted
     )
     eligible = ~np.isin(np.arange(n), named)
-    exact = choose(stream(seed, "faults.street"), eligible, 0.01)
+    exact = choose(stream(output.seed, "faults.street"), eligible, 0.01)
     subs.copy_rows(exact, "exact_duplicate")
-    return _write(folder, seed, layout, log, personal, subs, named)
+    return _write(output, layout, subs, named)
 
 
 def _answers(
@@ -118,11 +113,11 @@ def _answers(
 
     day = contacts["day"].to_numpy()
     local_min = contacts["minute"].to_numpy()
-    obs = day * clock.DAY + local_min * clock.MINUTE - clock.local_offset_ms(day * clock.DAY)
+    obs = clock.at_local_time(day, local_min * clock.MINUTE)
     start = obs + rng.integers(0, 5, n) * clock.MINUTE
     end = start + rng.integers(2, 9, n) * clock.MINUTE
-    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12 + 1
-    school_time = (((day + 3) % 7) < 5) & (local_min < 13 * 60 + 30) & ~np.isin(month, (7, 8))
+    month = clock.month_of(day)
+    school_time = (clock.weekday(day) < 5) & (local_min < 13 * 60 + 30) & ~np.isin(month, (7, 8))
 
     sex = np.where(
         known,
@@ -143,19 +138,7 @@ def _answers(
         np.where(rng.random(n) < 0.9, "yes", "dont_know"),
         np.where(rng.random(n) < 0.8, "no", "dont_know"),
     )
-    action = np.where(
-        known,
-        rng.choice(
-            np.array(["outreach", "referred_njmf", "police", "none"], dtype=object),
-            size=n,
-            p=[0.7, 0.15, 0.05, 0.1],
-        ),
-        rng.choice(
-            np.array(["outreach", "referred_njmf", "police", "none"], dtype=object),
-            size=n,
-            p=[0.5, 0.35, 0.05, 0.1],
-        ),
-    )
+    action = by_condition(rng, known, ACTIONS, [0.7, 0.15, 0.05, 0.1], [0.5, 0.35, 0.05, 0.1])
     has_gps = rng.random(n) < 0.85
     gps = np.array(
         [_gps(rng, s) if g else "" for s, g in zip(spot, has_gps, strict=True)], dtype=object
@@ -163,12 +146,10 @@ def _answers(
     workers = np.array(
         ["punonjes_terreni_1", "punonjes_terreni_2", "punonjes_terreni_3"], dtype=object
     )
-    devices = np.array([f"collect:{token(rng, 16)}" for _ in range(3)], dtype=object)
+    devices = device_ids(rng, 3)
     who = rng.integers(0, 3, n)
     answers = {
-        "start": clock.device_iso(start),
-        "end": clock.device_iso(end),
-        "today": clock.local_date_iso(start),
+        **clock.form_times(start, end),
         "deviceid": devices[who],
         "username": workers[who],
         "obs_date": clock.iso_dates(day),
@@ -179,14 +160,14 @@ def _answers(
         "location_gps": gps,
         "age_band": np.array(AGE_BANDS, dtype=object)[age],
         "sex": sex.astype(object),
-        "activity": _multi_text(activity, ACTIVITIES),
+        "activity": multi_text(activity, ACTIVITIES),
         "accompaniment": rng.choice(
             np.array(["alone", "peers", "family_adult", "other_adult", "unknown"], dtype=object),
             size=n,
             p=[0.3, 0.25, 0.3, 0.08, 0.07],
         ),
         "school_hours": np.where(school_time, "yes", "no").astype(object),
-        "risk_signs": np.where(risk.any(axis=1), _multi_text(risk, RISKS), "none"),
+        "risk_signs": np.where(risk.any(axis=1), multi_text(risk, RISKS), "none"),
         "known_case": known_answer.astype(object),
         "njmf_case_id": np.where(known_answer == "yes", known_ids[np.maximum(child, 0)], ""),
         "action": action,
@@ -202,50 +183,27 @@ def _plant_names(
     notes = answers["notes"].copy()
     named = choose(rng, np.ones(len(notes), dtype=bool), 0.02)
     for i in named:
-        name = full_names(rng, np.array([answers["sex"][i] == "female"]))[0]
-        if rng.random() < 0.5:
-            notes[i] = f"Fëmija quhet {name}, thotë se jeton te Kombinati."
-        else:
-            phone = spoken(mobile_numbers(rng, 1)[0])
-            notes[i] = f"Nëna e fëmijës, {name}, mund të kontaktohet në {phone}."
-            personal.add("phone", [phone])
-        personal.add("person_name", [name])
+        notes[i] = naming_sentence(
+            rng,
+            answers["sex"][i] == "female",
+            "Fëmija quhet {name}, thotë se jeton te Kombinati.",
+            "Nëna e fëmijës, {name}, mund të kontaktohet në {phone}.",
+            personal,
+        )
     answers["notes"] = notes
     return named
 
 
-def _write(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    log: FaultLog,
-    personal: PersonalValues,
-    subs: Submissions,
-    named: np.ndarray,
-) -> FileRecord:
+def _write(output: Output, layout: FormLayout, subs: Submissions, named: np.ndarray) -> FileRecord:
     """Order the rows as Kobo exports them, write the cp1250 CSV and log its faults."""
-    subs.sort_by("submitted", "copy")
-    meta = kobo_system_columns(
-        stream(seed, "meta.street"),
-        subs,
-        version="v" + token(stream(seed, "kobo_version.street"), 21),
-        submitted_by="njmf_elbasan",
-        first_id=176_000_000,
+    meta = kobo_export(
+        subs, output.seed, "street", submitted_by="njmf_elbasan", first_id=176_000_000
     )
-    written = write_kobo_csv(folder / FILE, layout, subs.answers, meta, encoding=ENCODING)
+    path = output.folder / FILE
+    written = write_kobo_csv(path, layout, subs.answers, meta, encoding=ENCODING)
 
-    ids = subs.info["uuid"]
-    rows = subs.rows_of("exact_duplicate")
-    log.add(
-        FILE,
-        "exact_duplicate",
-        rows=rows,
-        ids=ids[rows - 1],
-        rate=0.01,
-        original_rows=subs.original_rows("exact_duplicate").tolist(),
-        id_column="_uuid",
-        ignore_columns=["_id", "_index"],
-    )
+    log = output.log
+    log_exact_duplicates(log, FILE, subs, rate=0.01)
     log.add(
         FILE,
         "encoding",
@@ -254,15 +212,15 @@ def _write(
         encoding=ENCODING,
         note="Albanian ë and ç are single bytes 0xEB and 0xE7; read as UTF-8 they fail.",
     )
-    where = np.flatnonzero(np.isin(subs.info["origin"], named) & (subs.info["copy"] == 0))
-    log.add(
+    log_rows(
+        log,
         FILE,
+        subs,
         "personal_data_in_free_text",
-        rows=where + 1,
-        ids=ids[where],
+        subs.first_rows(named),
         rate=0.02,
         column="case_link/notes",
-        values=subs.answers["notes"][where].tolist(),
+        values_of="notes",
     )
     gps_cells = int((subs.answers["location_gps"] != "").sum())
     log.add(
@@ -272,20 +230,9 @@ def _write(
         rate=None,
         columns={"observation/location_gps": gps_cells},
     )
-    personal.add("njmf_case_id", subs.answers["njmf_case_id"])
-    personal.add("gps", subs.answers["location_gps"])
-    return FileRecord(
-        FILE,
-        layout.form_id,
-        layout.version,
-        "kobo_csv",
-        ENCODING,
-        written.rows,
-        written.columns,
-        "Outreach contacts with children in street situations, January 2022 to December "
-        "2023: KoboToolbox CSV re-saved by a municipal PC in Windows-1250.",
-        written.empty_fields,
-    )
+    output.personal.add("njmf_case_id", subs.answers["njmf_case_id"])
+    output.personal.add("gps", subs.answers["location_gps"])
+    return FileRecord.of(FILE, layout, written, "kobo_csv", ENCODING, DESCRIPTION)
 
 
 def _gps(rng: np.random.Generator, hotspot: str) -> str:
@@ -293,10 +240,3 @@ def _gps(rng: np.random.Generator, hotspot: str) -> str:
     lat += rng.normal(0, 0.0004)
     lon += rng.normal(0, 0.0004)
     return f"{lat:.6f} {lon:.6f} {rng.uniform(95, 140):.1f} {rng.uniform(3, 20):.1f}"
-
-
-def _multi_text(selected: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    return np.array(
-        [" ".join(n for n, s in zip(names, row, strict=True) if s) for row in selected],
-        dtype=object,
-    )

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evaluation.synth.clock import utc_iso_seconds
+from evaluation.synth.streams import stream, token
+
 Table = dict[str, np.ndarray]
 
 
@@ -89,6 +92,10 @@ class Submissions:
         """1-based data-row numbers tagged ``fault``."""
         return np.flatnonzero(self.info["tag"] == fault) + 1
 
+    def first_rows(self, origins: np.ndarray) -> np.ndarray:
+        """0-based positions of the originals (not the copies) of the rows first at ``origins``."""
+        return np.flatnonzero(np.isin(self.info["origin"], origins) & (self.info["copy"] == 0))
+
     def original_rows(self, fault: str) -> np.ndarray:
         """1-based rows of the first occurrences that the rows tagged ``fault`` copy."""
         copies = np.flatnonzero(self.info["tag"] == fault)
@@ -111,8 +118,6 @@ def kobo_system_columns(
     the gaps), ``_index`` is the row number, ``_submission_time`` is UTC without an offset
     (from ``info["submitted"]``), ``_uuid`` comes from ``info["uuid"]``.
     """
-    from evaluation.synth.clock import utc_iso_seconds
-
     n = len(subs)
     ids = first_id + np.cumsum(rng.integers(1, 40, n))
 
@@ -131,3 +136,31 @@ def kobo_system_columns(
         "_tags": constant(""),
         "_index": np.arange(1, n + 1).astype(str).astype(object),
     }
+
+
+def kobo_export(
+    subs: Submissions,
+    seed: int,
+    part: str,
+    *,
+    submitted_by: str,
+    first_id: int,
+    form: str | None = None,
+) -> Table:
+    """Put the rows in KoboToolbox's export order and return its system columns.
+
+    Kobo exports submissions in the order they reached the server; a copy planted with the
+    same submission time as its original comes after it. The gaps between ``_id`` values
+    are drawn from the stream ``meta.<part>`` and the form version ``__version__`` from
+    ``kobo_version.<form>`` (``form`` defaults to ``part``). See
+    :func:`kobo_system_columns`.
+    """
+    subs.sort_by("submitted", "copy")
+    version = "v" + token(stream(seed, f"kobo_version.{form or part}"), 21)
+    return kobo_system_columns(
+        stream(seed, f"meta.{part}"),
+        subs,
+        version=version,
+        submitted_by=submitted_by,
+        first_id=first_id,
+    )

@@ -3,9 +3,10 @@
 About 20 trainings (times √scale) run from April 2022 to October 2023, each 2-4 sessions on
 consecutive weekdays, with about 15 participants each; 8% of participants come back for a
 second course. The pre-test is taken at the first session and the post-test at the last;
-about 10% of pre-tested participants have no post-test. Knowledge is a Rasch-type model: ``P(correct) = logistic(theta + gain * post
-- difficulty)``. The gain gives about +20 points on the 0-100 score. A participant unsure of
-an answer picks "Don't know" more often before the course than after.
+about 10% of pre-tested participants have no post-test. Knowledge is a Rasch-type model:
+``P(correct) = logistic(theta + gain * post - difficulty)``. The gain gives about +20 points
+on the 0-100 score. A participant unsure of an answer picks "Don't know" more often before
+the course than after.
 
 Planted faults (rates of eligible rows, at least one each):
 
@@ -16,17 +17,16 @@ Planted faults (rates of eligible rows, at least one each):
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from evaluation.synth import clock
 from evaluation.synth.exports import FileRecord, write_kobo_xlsx
-from evaluation.synth.faults import FaultLog, choose
+from evaluation.synth.faults import choose, log_exact_duplicates, log_rows, log_tagged
 from evaluation.synth.forms import FormLayout
+from evaluation.synth.output import Output
 from evaluation.synth.people import (
     TRAINING_COMMENTS,
     PersonalValues,
@@ -34,15 +34,29 @@ from evaluation.synth.people import (
     full_names,
     international,
     mobile_numbers,
+    naming_sentence,
     pick,
-    spoken,
 )
 from evaluation.synth.places import UNIT_SHARE
-from evaluation.synth.streams import admin_factor, scaled_count, stream, token, uuid4_strings
-from evaluation.synth.submissions import Submissions, kobo_system_columns
+from evaluation.synth.streams import (
+    admin_factor,
+    device_ids,
+    scaled_count,
+    stream,
+    uuid4_strings,
+)
+from evaluation.synth.submissions import Submissions, kobo_export
 
 ATTENDANCE_FILE = "training_attendance.xlsx"
+ATTENDANCE_DESCRIPTION = (
+    "Attendance register of the trainings as downloaded from KoboToolbox (XLSX, typed "
+    "cells): participant names, phones, e-mails and signatures are in their fields."
+)
 TEST_FILE = "training_knowledge_test.xlsx"
+TEST_DESCRIPTION = (
+    "Pre- and post-tests of the trainings (same 12 items), reaction items after the "
+    "course, as downloaded from KoboToolbox (XLSX, typed cells)."
+)
 COURSES = ("dv_referral", "child_protection", "drug_prevention", "youth_crime", "data_use")
 INSTITUTION_MIX = {
     "police": 0.20, "social_services": 0.12, "njmf": 0.08, "school": 0.22,
@@ -89,8 +103,7 @@ def simulate_trainings(seed: int, scale: float) -> Trainings:
     rng = stream(seed, "training.world")
     f = admin_factor(scale)
     n_tr = scaled_count(20, f, 2)
-    starts = np.sort(rng.integers(FIRST_DAY, LAST_DAY, n_tr))
-    starts = starts - np.clip((starts + 3) % 7 - 4, 0, None)  # a weekend start moves to Friday
+    starts = clock.friday_if_weekend(np.sort(rng.integers(FIRST_DAY, LAST_DAY, n_tr)))
     n_sessions = rng.choice([2, 3, 4], size=n_tr, p=[0.3, 0.45, 0.25])
     course = np.array(COURSES, dtype=object)[(np.arange(n_tr) + rng.integers(0, 5)) % 5]
     hours = rng.choice([3.0, 3.5, 4.0, 6.0], size=n_tr, p=[0.3, 0.2, 0.35, 0.15])
@@ -104,7 +117,7 @@ def simulate_trainings(seed: int, scale: float) -> Trainings:
             rows.append(
                 (t, s, day, hours[t], course[t], VENUE_BY_COURSE[course[t]], facilitator[t])
             )
-            day += 1 if (day + 3) % 7 < 4 else 3  # next weekday
+            day += 1 if clock.weekday(day) < 4 else 3  # next weekday
     sessions = pd.DataFrame(
         rows, columns=["training", "session", "day", "hours", "course", "venue", "facilitator"]
     )
@@ -186,31 +199,22 @@ def _attendance(
 
 
 # --------------------------------------------------------------------------- attendance file
-def write_attendance(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    world: Trainings,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-) -> FileRecord:
+def write_attendance(output: Output, layout: FormLayout, world: Trainings) -> FileRecord:
     """``training_attendance.xlsx``: KoboToolbox XLSX, one row per participant per session."""
-    rng = stream(seed, "training.attendance")
+    rng = stream(output.seed, "training.attendance")
     answers, end, session_hours = _attendance_answers(rng, world)
     n = len(end)
-    hours_text = np.vectorize(_decimal_text, otypes=[object])
     submitted = end + rng.integers(60_000, 8 * clock.HOUR, n)
     subs = Submissions.start(
-        answers, uuid=uuid4_strings(stream(seed, "ids.attendance"), n), submitted=submitted
+        answers, uuid=uuid4_strings(stream(output.seed, "ids.attendance"), n), submitted=submitted
     )
     rates = {"out_of_range": 0.005, "duplicate_id_different_content": 0.01, "exact_duplicate": 0.01}
-    faults = stream(seed, "faults.attendance")
+    faults = stream(output.seed, "faults.attendance")
     eligible = np.ones(n, dtype=bool)
     over = choose(faults, eligible, rates["out_of_range"])
     eligible[over] = False
     too_long = session_hours[over] + faults.choice([0.5, 1.0, 2.0], size=len(over))
-    subs.set(over, "hours_attended", hours_text(too_long))
+    subs.set(over, "hours_attended", _hours_text(too_long))
     subs.tag(over, "out_of_range")
     twice = choose(faults, eligible, rates["duplicate_id_different_content"])
     eligible[twice] = False
@@ -218,7 +222,7 @@ def write_attendance(
     subs.copy_rows(
         twice,
         "duplicate_id_different_content",
-        answers={"hours_attended": hours_text(other_hours)},
+        answers={"hours_attended": _hours_text(other_hours)},
         info={
             "uuid": uuid4_strings(faults, len(twice)),
             "submitted": subs.info["submitted"][twice] + clock.DAY,
@@ -226,7 +230,7 @@ def write_attendance(
     )
     exact = choose(faults, eligible, rates["exact_duplicate"])
     subs.copy_rows(exact, "exact_duplicate")
-    return _write_attendance(folder, seed, layout, log, personal, exported_at, subs, rates)
+    return _write_attendance(output, layout, subs, rates)
 
 
 def _attendance_answers(
@@ -237,20 +241,16 @@ def _attendance_answers(
     people = world.people.iloc[att["person"].to_numpy()].reset_index(drop=True)
     n = len(att)
     day = att["day"].to_numpy()
-    session_start = day * clock.DAY + 9 * clock.HOUR - clock.local_offset_ms(day * clock.DAY)
-    start = session_start + rng.integers(0, 40 * clock.MINUTE, n)
+    start = clock.at_local_time(day, 9 * clock.HOUR) + rng.integers(0, 40 * clock.MINUTE, n)
     end = start + rng.integers(20_000, 90_000, n)
     trainer_accounts = np.array(["trajner_1", "trajner_2", "trajner_3"], dtype=object)
-    devices = np.array([f"collect:{token(rng, 16)}" for _ in range(3)], dtype=object)
+    devices = device_ids(rng, 3)
     who = att["training"].to_numpy() % 3
-    hours_text = np.vectorize(_decimal_text, otypes=[object])
     training_ids = _training_ids(att["training"].to_numpy())
     first_time = att["training"].to_numpy() == people["first_training"].to_numpy()
     signed = (end - rng.integers(1000, 9000, n)).astype(str)
     answers = {
-        "start": clock.device_iso(start),
-        "end": clock.device_iso(end),
-        "today": clock.local_date_iso(start),
+        **clock.form_times(start, end),
         "deviceid": devices[who],
         "username": trainer_accounts[who],
         "training_id": training_ids,
@@ -259,8 +259,8 @@ def _attendance_answers(
         "session_date": clock.iso_dates(day),
         "venue": att["venue"].to_numpy(dtype=object),
         "facilitator": att["facilitator"].to_numpy(dtype=object),
-        "session_hours": hours_text(att["hours"].to_numpy()),
-        "hours_attended": hours_text(att["hours_attended"].to_numpy()),
+        "session_hours": _hours_text(att["hours"].to_numpy()),
+        "hours_attended": _hours_text(att["hours_attended"].to_numpy()),
         "first_time": np.where(first_time, "yes", "no").astype(object),
         "signature": np.char.add(signed, ".png").astype(object),
         "photo_consent": np.where(rng.random(n) < 0.85, "yes", "no").astype(object),
@@ -281,27 +281,14 @@ def _attendance_answers(
 
 
 def _write_attendance(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-    subs: Submissions,
-    rates: dict[str, float],
+    output: Output, layout: FormLayout, subs: Submissions, rates: dict[str, float]
 ) -> FileRecord:
     """Order the rows as Kobo exports them, write the XLSX and log its faults."""
-    subs.sort_by("submitted", "copy")
-    meta = kobo_system_columns(
-        stream(seed, "meta.attendance"),
-        subs,
-        version="v" + token(stream(seed, "kobo_version.attendance"), 21),
-        submitted_by="trajnime_kvsp",
-        first_id=181_000_000,
+    meta = kobo_export(
+        subs, output.seed, "attendance", submitted_by="trajnime_kvsp", first_id=181_000_000
     )
-    written = write_kobo_xlsx(
-        folder / ATTENDANCE_FILE, layout, subs.answers, meta, exported_at=exported_at
-    )
+    path = output.folder / ATTENDANCE_FILE
+    written = write_kobo_xlsx(path, layout, subs.answers, meta, exported_at=output.exported_at)
     for kind, column in (
         ("person_name", "participant_name"),
         ("person_name", "facilitator"),
@@ -309,27 +296,24 @@ def _write_attendance(
         ("email", "email"),
         ("participant_code", "participant_code"),
     ):
-        personal.add(kind, subs.answers[column])
-    ids = subs.info["uuid"]
-    rows = subs.rows_of("out_of_range")
-    log.add(
+        output.personal.add(kind, subs.answers[column])
+    log = output.log
+    log_tagged(
+        log,
         ATTENDANCE_FILE,
+        subs,
         "out_of_range",
-        rows=rows,
-        ids=ids[rows - 1],
         rate=rates["out_of_range"],
         column="participant/hours_attended",
         constraint=". > 0 and . <= ${session_hours}",
-        values=subs.answers["hours_attended"][rows - 1].tolist(),
+        values_of="hours_attended",
     )
-    rows = subs.rows_of("duplicate_id_different_content")
-    log.add(
+    log_tagged(
+        log,
         ATTENDANCE_FILE,
+        subs,
         "duplicate_id_different_content",
-        rows=rows,
-        ids=ids[rows - 1],
         rate=rates["duplicate_id_different_content"],
-        original_rows=subs.original_rows("duplicate_id_different_content").tolist(),
         id_column="participant/participant_code + session/session_id",
         changed_columns=["participant/hours_attended"],
     )
@@ -346,28 +330,9 @@ def _write_attendance(
         rate=None,
         columns=cells,
     )
-    rows = subs.rows_of("exact_duplicate")
-    log.add(
-        ATTENDANCE_FILE,
-        "exact_duplicate",
-        rows=rows,
-        ids=ids[rows - 1],
-        rate=rates["exact_duplicate"],
-        original_rows=subs.original_rows("exact_duplicate").tolist(),
-        id_column="_uuid",
-        ignore_columns=["_id", "_index"],
-    )
-    return FileRecord(
-        ATTENDANCE_FILE,
-        layout.form_id,
-        layout.version,
-        "kobo_xlsx",
-        "utf-8 (xlsx)",
-        written.rows,
-        written.columns,
-        "Attendance register of the trainings as downloaded from KoboToolbox (XLSX, typed "
-        "cells): participant names, phones, e-mails and signatures are in their fields.",
-        written.empty_fields,
+    log_exact_duplicates(log, ATTENDANCE_FILE, subs, rate=rates["exact_duplicate"])
+    return FileRecord.of(
+        ATTENDANCE_FILE, layout, written, "kobo_xlsx", "utf-8 (xlsx)", ATTENDANCE_DESCRIPTION
     )
 
 
@@ -379,29 +344,24 @@ def _decimal_text(x: float) -> str:
     return f"{x:g}"
 
 
+_hours_text = np.vectorize(_decimal_text, otypes=[object])
+
+
 # --------------------------------------------------------------------------- knowledge tests
-def write_tests(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    world: Trainings,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-) -> FileRecord:
+def write_tests(output: Output, layout: FormLayout, world: Trainings) -> FileRecord:
     """``training_knowledge_test.xlsx``: pre-tests at the first session, post at the last."""
-    rng = stream(seed, "training.tests")
-    a, end, planted = _test_answers(rng, world, personal)
+    rng = stream(output.seed, "training.tests")
+    a, end, planted = _test_answers(rng, world, output.personal)
     n = len(end)
     submitted = end + rng.integers(2_000, 60_000, n)
     subs = Submissions.start(
-        a, uuid=uuid4_strings(stream(seed, "ids.tests"), n), submitted=submitted
+        a, uuid=uuid4_strings(stream(output.seed, "ids.tests"), n), submitted=submitted
     )
     eligible = np.ones(n, dtype=bool)
     eligible[planted] = False
-    exact = choose(stream(seed, "faults.tests"), eligible, 0.01)
+    exact = choose(stream(output.seed, "faults.tests"), eligible, 0.01)
     subs.copy_rows(exact, "exact_duplicate")
-    return _write_tests(folder, seed, layout, log, personal, exported_at, subs, planted)
+    return _write_tests(output, layout, subs, planted)
 
 
 def _test_answers(
@@ -426,7 +386,6 @@ def _test_answers(
     answer = np.where(correct, key, np.where(unsure, "dont_know", wrong))
 
     day = tests["day"].to_numpy()
-    offset = clock.local_offset_ms(day * clock.DAY)
     at = np.where(
         is_post,
         9 * clock.HOUR
@@ -434,15 +393,11 @@ def _test_answers(
         - 25 * clock.MINUTE,
         9 * clock.HOUR + 10 * clock.MINUTE,
     )
-    start = day * clock.DAY + at - offset + rng.integers(0, 6 * clock.MINUTE, n)
+    start = clock.at_local_time(day, at) + rng.integers(0, 6 * clock.MINUTE, n)
     end = start + rng.integers(6 * clock.MINUTE, 20 * clock.MINUTE, n)
     a: dict[str, np.ndarray] = {
-        "start": clock.device_iso(start),
-        "end": clock.device_iso(end),
-        "today": clock.local_date_iso(start),
-        "deviceid": np.array(
-            [f"ee.kobotoolbox.org:{token(rng, 16)}" for _ in range(n)], dtype=object
-        ),
+        **clock.form_times(start, end),
+        "deviceid": device_ids(rng, n, "ee.kobotoolbox.org"),
         "test_type": np.where(is_post, "post", "pre").astype(object),
         "training_id": _training_ids(tests["training"].to_numpy()),
         "course": tests["course"].to_numpy(dtype=object),
@@ -473,73 +428,33 @@ def _test_answers(
     a["r_improve"] = np.where(comment, pick(rng, TRAINING_COMMENTS, n), "").astype(object)
     planted = choose(rng, is_post, 0.02)
     for i in planted:
-        name = full_names(rng, np.array([rng.random() < 0.5]))[0]
-        if rng.random() < 0.5:
-            phone = spoken(mobile_numbers(rng, 1)[0])
-            a["r_improve"][i] = (
-                f"Trajneri/ja {name} ishte shumë i/e mirë, më telefononi në {phone}."
-            )
-            personal.add("phone", [phone])
-        else:
-            a["r_improve"][i] = f"Faleminderit {name} për shpjegimet e qarta!"
-        personal.add("person_name", [name])
+        a["r_improve"][i] = naming_sentence(
+            rng,
+            rng.random() < 0.5,
+            "Trajneri/ja {name} ishte shumë i/e mirë, më telefononi në {phone}.",
+            "Faleminderit {name} për shpjegimet e qarta!",
+            personal,
+        )
     return a, end, planted
 
 
 def _write_tests(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-    subs: Submissions,
-    planted: np.ndarray,
+    output: Output, layout: FormLayout, subs: Submissions, planted: np.ndarray
 ) -> FileRecord:
     """Order the rows as Kobo exports them, write the XLSX and log its faults."""
-    subs.sort_by("submitted", "copy")
-    meta = kobo_system_columns(
-        stream(seed, "meta.tests"),
+    meta = kobo_export(subs, output.seed, "tests", submitted_by="", first_id=182_000_000)
+    path = output.folder / TEST_FILE
+    written = write_kobo_xlsx(path, layout, subs.answers, meta, exported_at=output.exported_at)
+    output.personal.add("participant_code", subs.answers["participant_code"])
+    log_exact_duplicates(output.log, TEST_FILE, subs, rate=0.01)
+    log_rows(
+        output.log,
+        TEST_FILE,
         subs,
-        version="v" + token(stream(seed, "kobo_version.tests"), 21),
-        submitted_by="",
-        first_id=182_000_000,
-    )
-    written = write_kobo_xlsx(
-        folder / TEST_FILE, layout, subs.answers, meta, exported_at=exported_at
-    )
-    personal.add("participant_code", subs.answers["participant_code"])
-    ids = subs.info["uuid"]
-    rows = subs.rows_of("exact_duplicate")
-    log.add(
-        TEST_FILE,
-        "exact_duplicate",
-        rows=rows,
-        ids=ids[rows - 1],
-        rate=0.01,
-        original_rows=subs.original_rows("exact_duplicate").tolist(),
-        id_column="_uuid",
-        ignore_columns=["_id", "_index"],
-    )
-    where = np.flatnonzero(np.isin(subs.info["origin"], planted) & (subs.info["copy"] == 0))
-    log.add(
-        TEST_FILE,
         "personal_data_in_free_text",
-        rows=where + 1,
-        ids=ids[where],
+        subs.first_rows(planted),
         rate=0.02,
         column="reaction/r_improve",
-        values=subs.answers["r_improve"][where].tolist(),
+        values_of="r_improve",
     )
-    return FileRecord(
-        TEST_FILE,
-        layout.form_id,
-        layout.version,
-        "kobo_xlsx",
-        "utf-8 (xlsx)",
-        written.rows,
-        written.columns,
-        "Pre- and post-tests of the trainings (same 12 items), reaction items after the "
-        "course, as downloaded from KoboToolbox (XLSX, typed cells).",
-        written.empty_fields,
-    )
+    return FileRecord.of(TEST_FILE, layout, written, "kobo_xlsx", "utf-8 (xlsx)", TEST_DESCRIPTION)

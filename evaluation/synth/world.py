@@ -21,6 +21,7 @@ from evaluation.synth.exports import FileRecord
 from evaluation.synth.faults import FaultLog
 from evaluation.synth.forms import FormLayout, instruments_folder, read_form
 from evaluation.synth.frame import build_frame, draw_sample, finish_frame, strata_table
+from evaluation.synth.output import Output
 from evaluation.synth.people import PersonalValues
 from evaluation.synth.streams import admin_factor, stream
 from evaluation.synth.students import ATTRITION, ICC
@@ -160,42 +161,19 @@ def _build(
     world = simulate_baseline(seed, sample.frame, sample.classes, personal)
     respondents = _respondents_per_school(len(sample.frame), world)
     final_frame = finish_frame(sample.frame, respondents)
+    output = Output(folder, seed, log, personal, EXPORTED_AT)
     files = [youth_files.write_frame(folder, final_frame)]
     panel = youth_files.panel_facts(world)
-    files.append(
-        youth_files.write_baseline(folder, seed, forms["youth_survey"], world, log, personal)
-    )
+    files.append(youth_files.write_baseline(output, forms["youth_survey"], world))
     simulate_endline(seed, world, personal)
-    files.append(
-        youth_files.write_endline(
-            folder, seed, forms["youth_survey"], world, log, personal, EXPORTED_AT
-        )
-    )
+    files.append(youth_files.write_endline(output, forms["youth_survey"], world))
     world.endline = None
     trainings = training.simulate_trainings(seed, scale)
-    files.append(
-        training.write_attendance(
-            folder, seed, forms["training_attendance"], trainings, log, personal, EXPORTED_AT
-        )
-    )
-    files.append(
-        training.write_tests(
-            folder, seed, forms["training_knowledge_test"], trainings, log, personal, EXPORTED_AT
-        )
-    )
-    files.append(
-        capacity.write_scorecards(
-            folder, seed, scale, forms["kvsp_capacity_scorecard"], log, personal, EXPORTED_AT
-        )
-    )
-    files.append(
-        cases.write_cases(
-            folder, seed, scale, forms["dv_referral_case"], log, personal, EXPORTED_AT
-        )
-    )
-    files.append(
-        street.write_contacts(folder, seed, scale, forms["street_situation_contact"], log, personal)
-    )
+    files.append(training.write_attendance(output, forms["training_attendance"], trainings))
+    files.append(training.write_tests(output, forms["training_knowledge_test"], trainings))
+    files.append(capacity.write_scorecards(output, forms["kvsp_capacity_scorecard"], scale))
+    files.append(cases.write_cases(output, forms["dv_referral_case"], scale))
+    files.append(street.write_contacts(output, forms["street_situation_contact"], scale))
     truth = {
         "generated_by": f"evaluation.synth (workbench demo-data), workbench {__version__}",
         "seed": seed,

@@ -14,7 +14,6 @@ Faults and rates (of eligible rows, at least one each):
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -22,15 +21,23 @@ import pandas as pd
 
 from evaluation.synth import clock
 from evaluation.synth.exports import FileRecord, write_kobo_csv, write_sav
-from evaluation.synth.faults import FaultLog, choose
+from evaluation.synth.faults import FaultLog, choose, log_exact_duplicates, log_rows, log_tagged
 from evaluation.synth.forms import FormLayout
-from evaluation.synth.people import PersonalValues
-from evaluation.synth.streams import stream, token, uuid4_strings
-from evaluation.synth.submissions import Submissions, kobo_system_columns
+from evaluation.synth.output import Output
+from evaluation.synth.streams import stream, uuid4_strings
+from evaluation.synth.submissions import Submissions, kobo_export
 from evaluation.synth.youth_waves import Wave, YouthWorld
 
 BASELINE_FILE = "youth_survey_baseline.csv"
+BASELINE_DESCRIPTION = (
+    "Youth survey baseline (autumn 2022) as downloaded from KoboToolbox: "
+    "CSV, ';' separated, every field quoted, group paths joined with '/'."
+)
 ENDLINE_FILE = "youth_survey_endline.sav"
+ENDLINE_DESCRIPTION = (
+    "Youth survey endline (spring 2023) delivered by the survey firm as "
+    "an SPSS file: flat variable names, numeric codes with value labels."
+)
 FRAME_FILE = "sampling_frame.csv"
 RENAMED = {"cs_safe_dark": "safe_after_dark"}
 SHORT_MINUTES = 8
@@ -99,63 +106,52 @@ def _log_common(
     file: str,
     subs: Submissions,
     rates: dict[str, float],
-    id_column: str,
     planted: np.ndarray,
+    id_column: str,
+    ignore_columns: tuple[str, ...],
 ) -> None:
-    ids = subs.info["uuid"]
-    rows = subs.rows_of("out_of_range")
-    log.add(
+    """The faults both waves carry, in the order truth.json lists them."""
+    log_tagged(
+        log,
         file,
+        subs,
         "out_of_range",
-        rows=rows,
-        ids=ids[rows - 1],
         rate=rates["out_of_range"],
         column="age",
         constraint=AGE_CONSTRAINT,
-        values=[str(v) for v in subs.answers["age"][rows - 1]],
+        values_of="age",
     )
-    rows = subs.rows_of("short_interview")
-    log.add(
+    log_tagged(
+        log,
         file,
+        subs,
         "short_interview",
-        rows=rows,
-        ids=ids[rows - 1],
         rate=rates["short_interview"],
         threshold_minutes=SHORT_MINUTES,
     )
-    rows = subs.rows_of("exact_duplicate")
-    log.add(
+    log_exact_duplicates(
+        log,
         file,
-        "exact_duplicate",
-        rows=rows,
-        ids=ids[rows - 1],
+        subs,
         rate=rates["exact_duplicate"],
-        original_rows=subs.original_rows("exact_duplicate").tolist(),
         id_column=id_column,
-        ignore_columns=["_id", "_index"] if file == BASELINE_FILE else [],
+        ignore_columns=ignore_columns,
     )
-    refused = np.flatnonzero(subs.answers["assent"] == "no") + 1
-    log.add(file, "refused_assent", rows=refused, ids=ids[refused - 1], rate=None)
-    where = np.flatnonzero(np.isin(subs.info["origin"], planted) & (subs.info["copy"] == 0))
-    log.add(
+    refused = np.flatnonzero(subs.answers["assent"] == "no")
+    log_rows(log, file, subs, "refused_assent", refused, rate=None)
+    log_rows(
+        log,
         file,
+        subs,
         "personal_data_in_free_text",
-        rows=where + 1,
-        ids=ids[where],
+        subs.first_rows(planted),
         rate=0.0025,
         column="anything_else",
-        values=[str(v) for v in subs.answers["anything_else"][where]],
+        values_of="anything_else",
     )
 
 
-def write_baseline(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    world: YouthWorld,
-    log: FaultLog,
-    personal: PersonalValues,
-) -> FileRecord:
+def write_baseline(output: Output, layout: FormLayout, world: YouthWorld) -> FileRecord:
     """``youth_survey_baseline.csv``: KoboToolbox CSV with the baseline faults."""
     rates = {
         "out_of_range": 0.005,
@@ -163,10 +159,10 @@ def write_baseline(
         "duplicate_id_different_content": 0.005,
         "exact_duplicate": 0.01,
     }
-    rng = stream(seed, "faults.youth_baseline")
+    rng = stream(output.seed, "faults.youth_baseline")
     wave = world.baseline
     subs, eligible = _wave_submissions(
-        wave, uuid4_strings(stream(seed, "ids.youth_baseline"), len(wave.student))
+        wave, uuid4_strings(stream(output.seed, "ids.youth_baseline"), len(wave.student))
     )
     world.release_answers("baseline")  # subs holds them now
     _plant_common(rng, subs, eligible, rates)
@@ -182,57 +178,37 @@ def write_baseline(
     )
     exact = choose(rng, eligible, rates["exact_duplicate"])
     subs.copy_rows(exact, "exact_duplicate")
-    subs.sort_by("submitted", "copy")
-    meta = kobo_system_columns(
-        stream(seed, "meta.youth_baseline"),
+    meta = kobo_export(
         subs,
-        version=_kobo_version(seed, "youth_survey"),
+        output.seed,
+        "youth_baseline",
         submitted_by="anketa_elbasan",
         first_id=214_000_000,
+        form="youth_survey",
     )
-    written = write_kobo_csv(folder / BASELINE_FILE, layout, subs.answers, meta)
+    written = write_kobo_csv(output.folder / BASELINE_FILE, layout, subs.answers, meta)
 
-    _log_common(log, BASELINE_FILE, subs, rates, "_uuid", wave.planted_comments)
-    rows = subs.rows_of("duplicate_id_different_content")
-    log.add(
+    kobo_ids = ("_uuid", ("_id", "_index"))
+    _log_common(output.log, BASELINE_FILE, subs, rates, wave.planted_comments, *kobo_ids)
+    log_tagged(
+        output.log,
         BASELINE_FILE,
+        subs,
         "duplicate_id_different_content",
-        rows=rows,
-        ids=subs.info["uuid"][rows - 1],
         rate=rates["duplicate_id_different_content"],
-        original_rows=subs.original_rows("duplicate_id_different_content").tolist(),
         id_column="_uuid",
         changed_columns=["school/sc_enjoy", "community/cs_like"],
     )
-    personal.add("panel_code", subs.answers["panel_code"])
-    return FileRecord(
-        BASELINE_FILE,
-        layout.form_id,
-        layout.version,
-        "kobo_csv",
-        "utf-8",
-        written.rows,
-        written.columns,
-        "Youth survey baseline (autumn 2022) as downloaded from KoboToolbox: "
-        "CSV, ';' separated, every field quoted, group paths joined with '/'.",
-        written.empty_fields,
-    )
+    output.personal.add("panel_code", subs.answers["panel_code"])
+    return FileRecord.of(BASELINE_FILE, layout, written, "kobo_csv", "utf-8", BASELINE_DESCRIPTION)
 
 
-def write_endline(
-    folder: Path,
-    seed: int,
-    layout: FormLayout,
-    world: YouthWorld,
-    log: FaultLog,
-    personal: PersonalValues,
-    exported_at: dt.datetime,
-) -> FileRecord:
+def write_endline(output: Output, layout: FormLayout, world: YouthWorld) -> FileRecord:
     """``youth_survey_endline.sav``: the survey firm's SPSS file with the endline faults."""
     rates = {"out_of_range": 0.004, "short_interview": 0.015, "exact_duplicate": 0.008}
-    rng = stream(seed, "faults.youth_endline")
+    rng = stream(output.seed, "faults.youth_endline")
     wave = world.endline
-    ids = "uuid:" + uuid4_strings(stream(seed, "ids.youth_endline"), len(wave.student))
+    ids = "uuid:" + uuid4_strings(stream(output.seed, "ids.youth_endline"), len(wave.student))
     subs, eligible = _wave_submissions(wave, ids.astype(object))
     world.release_answers("endline")
     _plant_common(rng, subs, eligible, rates)
@@ -240,17 +216,17 @@ def write_endline(
     subs.copy_rows(exact, "exact_duplicate")
     subs.sort_by("start", "copy")
     written = write_sav(
-        folder / ENDLINE_FILE,
+        output.folder / ENDLINE_FILE,
         layout,
         subs.answers,
         extra={"instanceID": subs.info["uuid"]},
         rename=RENAMED,
-        exported_at=exported_at,
+        exported_at=output.exported_at,
     )
 
-    _log_common(log, ENDLINE_FILE, subs, rates, "instanceID", wave.planted_comments)
+    _log_common(output.log, ENDLINE_FILE, subs, rates, wave.planted_comments, "instanceID", ())
     old, new = next(iter(RENAMED.items()))
-    log.add(
+    output.log.add(
         ENDLINE_FILE,
         "renamed_column",
         count=1,
@@ -259,19 +235,10 @@ def write_endline(
         new=new,
         form_path=layout.field(old).path("/"),
     )
-    _log_mismatches(log, subs, world)
-    personal.add("panel_code", subs.answers["panel_code"])
-    return FileRecord(
-        ENDLINE_FILE,
-        layout.form_id,
-        layout.version,
-        "spss_sav",
-        "utf-8 (SPSS)",
-        written.rows,
-        written.columns,
-        "Youth survey endline (spring 2023) delivered by the survey firm as "
-        "an SPSS file: flat variable names, numeric codes with value labels.",
-        written.empty_fields,
+    _log_mismatches(output.log, subs, world)
+    output.personal.add("panel_code", subs.answers["panel_code"])
+    return FileRecord.of(
+        ENDLINE_FILE, layout, written, "spss_sav", "utf-8 (SPSS)", ENDLINE_DESCRIPTION
     )
 
 
@@ -290,18 +257,7 @@ def _log_mismatches(log: FaultLog, subs: Submissions, world: YouthWorld) -> None
         }
         for s, i in zip(students, where, strict=True)
     ]
-    log.add(
-        ENDLINE_FILE,
-        "panel_code_mismatch",
-        rows=where + 1,
-        ids=subs.info["uuid"][where],
-        rate=0.03,
-        pairs=pairs,
-    )
-
-
-def _kobo_version(seed: int, form: str) -> str:
-    return "v" + token(stream(seed, f"kobo_version.{form}"), 21)
+    log_rows(log, ENDLINE_FILE, subs, "panel_code_mismatch", where, rate=0.03, pairs=pairs)
 
 
 def panel_facts(world: YouthWorld) -> dict[str, object]:

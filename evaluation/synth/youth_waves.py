@@ -15,7 +15,7 @@ import pandas as pd
 from evaluation.synth import clock
 from evaluation.synth.people import YOUTH_COMMENTS, PersonalValues, full_names, mobile_numbers
 from evaluation.synth.people import spoken as spoken_phone
-from evaluation.synth.streams import stream
+from evaluation.synth.streams import device_ids, stream
 from evaluation.synth.students import (
     BASELINE_DAYS,
     ENDLINE_DAYS,
@@ -266,7 +266,7 @@ def _interview_times(
     """
     n = cohort.n
     days = np.arange(window[0], window[1] + 1)
-    weekdays = days[((days + 3) % 7) < 5]  # 1970-01-01 was a Thursday
+    weekdays = days[clock.weekday(days) < 5]
     schools = np.unique(cohort.school)
     order = rng.permutation(len(schools))
     visit = weekdays[(order * len(weekdays)) // len(schools)]
@@ -283,15 +283,10 @@ def _interview_times(
     online = rng.random(n) < 0.6
     submitted = np.where(online | (evening <= end), end + rng.integers(5_000, 120_000, n), evening)
     n_tablets = max(8, -(-n // 40))
-    tablets = np.array([f"collect:{_device(rng)}" for _ in range(n_tablets)], dtype=object)
+    tablets = device_ids(rng, n_tablets)
     position = np.arange(n) - np.searchsorted(cohort.class_id, cohort.class_id)
     device = tablets[(cohort.class_id * 7 + position) % n_tablets]
     return start, end, submitted, device
-
-
-def _device(rng: np.random.Generator) -> str:
-    alphabet = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
-    return "".join(alphabet[rng.integers(0, len(alphabet), 16)])
 
 
 # --------------------------------------------------------------------------- answers
@@ -382,9 +377,7 @@ def _admin_and_code(rng: np.random.Generator, w: WaveInput, a: dict[str, np.ndar
     """Metadata, the survey team's fields, the assent and the self-generated code."""
     n, cohort, codes = w.cohort.n, w.cohort, w.codes
     start, end, _submitted, device = w.times
-    a["start"] = clock.device_iso(start)
-    a["end"] = clock.device_iso(end)
-    a["today"] = clock.local_date_iso(start)
+    a.update(clock.form_times(start, end))
     a["deviceid"] = device
     a["wave"] = np.full(n, w.wave, dtype=object)
     a["school_code"] = cohort.school_code.astype(object)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +10,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from evaluation.analysis_plan import ImpactPlan, run_plan
 from evaluation.covariance import ClusterIndex
-from evaluation.errors import ParamsError
-from evaluation.impact import wild_cluster_bootstrap
+from evaluation.errors import EstimationError, FewClustersWarning, ParamsError
+from evaluation.impact import did, wild_cluster_bootstrap
 from evaluation.impact.bootstrap import Draws, draw_weights, wcr_bootstrap
 from evaluation.results import check_result, result_info
 
@@ -214,3 +216,64 @@ def test_bad_arguments_are_params_errors(youth: pd.DataFrame) -> None:
         wild_cluster_bootstrap(youth, "score", ["tp"], "tp", "cluster", reps=0)
     with pytest.raises(ParamsError, match="cluster"):
         wild_cluster_bootstrap(youth, "score", ["tp"], "tp", None)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- no variation
+@pytest.mark.parametrize("outcome", [0.0, 3.0], ids=["all-zero", "constant"])
+def test_outcome_without_variation_is_an_estimation_error(
+    youth: pd.DataFrame, outcome: float
+) -> None:
+    # A constant outcome is fitted exactly: CR1 SE 0 (or rounding noise), t undefined.
+    flat = youth.assign(score=outcome)
+    with pytest.raises(EstimationError, match="fits the outcome exactly"):
+        wild_cluster_bootstrap(flat, "score", ["treat", "post", "tp"], "tp", "cluster", reps=99)
+    X, y, clusters, _ = _arrays(flat)
+    with pytest.raises(EstimationError, match="no variation"):
+        wcr_bootstrap(X, y, clusters, 3, draw_weights(clusters.labels, 99))
+
+
+def test_did_names_the_outcome_that_cannot_be_bootstrapped(youth: pd.DataFrame) -> None:
+    flat = youth.assign(flat=1.0)
+    with pytest.raises(EstimationError, match="outcome 'flat': the wild cluster bootstrap"):
+        did(flat, ["score", "flat"], "treat", "post", "cluster", wild_bootstrap=True, reps=99)
+
+
+def test_outcome_with_variation_is_still_bootstrapped(youth: pd.DataFrame) -> None:
+    # The guard must not catch a real, if small, residual variation.
+    tiny = youth.assign(score=1e-6 * youth["score"] + 5.0)
+    table = wild_cluster_bootstrap(tiny, "score", ["treat", "post", "tp"], "tp", "cluster")
+    scaled = wild_cluster_bootstrap(youth, "score", ["treat", "post", "tp"], "tp", "cluster")
+    assert table.loc[0, "p_value"] == pytest.approx(scaled.loc[0, "p_value"])
+
+
+def test_run_plan_notes_a_subgroup_without_variation() -> None:
+    rng = np.random.default_rng(3)
+    schools, size = 12, 20
+    school = np.repeat(np.arange(schools), size)
+    n = len(school)
+    male = rng.random(n) < 0.5
+    treated = (school % 2).astype(bool)
+    base = pd.DataFrame(
+        {
+            "school_code": [f"S{s:02d}" for s in school],
+            "arm": np.where(treated, "project", "comparison"),
+            "wave": "baseline",
+            "panel_code": [f"P-{i:04d}" for i in range(n)],
+            "sex": np.where(male, "male", "female"),
+            "age": rng.integers(13, 18, n),
+            "y": np.where(male, rng.normal(size=n), 0.0),  # girls: always 0
+        }
+    )
+    end = base.assign(wave="endline", y=np.where(male, rng.normal(size=n) + 0.3 * treated, 0.0))
+    data = pd.concat([base, end], ignore_index=True)
+    data["wave"] = pd.Categorical(data["wave"], categories=["baseline", "endline"])
+    plan = ImpactPlan.from_params(
+        {"families": {"main": ["y"]}, "reps": 99, "heterogeneity": ["sex"]}, source="test"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        effects = run_plan(data, plan).effects
+    by_sex = effects[effects["subgroup_var"] == "sex"]
+    assert "male" in set(by_sex["subgroup"]) and "female" not in set(by_sex["subgroup"])
+    notes = " ".join(result_info(effects).notes)
+    assert "sex = female: not estimated (outcome 'y': the wild cluster bootstrap" in notes

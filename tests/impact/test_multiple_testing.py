@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from itertools import pairwise
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.multitest import multipletests
 
-from evaluation.errors import DataError, ParamsError
+from evaluation.errors import DataError, EstimationError, ParamsError
 from evaluation.impact import adjust_pvalues, did, romano_wolf
 from evaluation.impact.multiple_testing import romano_wolf_stepdown
 from evaluation.results import check_result, result_info
@@ -34,6 +36,42 @@ def test_adjustments_match_p_adjust(case: dict, r_method: str) -> None:
     expected = _nan(case["adjusted"][r_method])
     np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
     np.testing.assert_allclose(got, expected, rtol=REL, err_msg=r_method)
+
+
+# Independent cross-check: statsmodels' multipletests (no longer used by the package).
+STATSMODELS = {"bonferroni": "bonferroni", "holm": "holm", "hochberg": "simes-hochberg", "hommel": "hommel", "bh": "fdr_bh", "by": "fdr_by"}  # fmt: skip
+
+
+@pytest.mark.parametrize("method", list(STATSMODELS))
+def test_adjustments_agree_with_statsmodels(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gc, "collect", lambda *args: 0)  # statsmodels' Holm collects every call
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        p = rng.random(int(rng.integers(1, 30))) ** rng.uniform(0.5, 4)
+        if trial % 3 == 0:
+            p = np.round(p, 2)  # ties, and zeros
+        expected = multipletests(p, method=STATSMODELS[method])[1]
+        np.testing.assert_allclose(adjust_pvalues(p, method), expected, rtol=1e-12, atol=0)
+
+
+def test_small_families_follow_r() -> None:
+    # p.adjust returns a single p-value unchanged, and Hommel with two p-values is Hochberg.
+    for method in R_METHODS.values():
+        np.testing.assert_array_equal(adjust_pvalues([0.3], method), [0.3])
+    np.testing.assert_allclose(adjust_pvalues([0.04, 0.02], "hommel"), [0.04, 0.04])
+    np.testing.assert_allclose(adjust_pvalues([0.04, 0.03], "hochberg"), [0.04, 0.04])
+    assert adjust_pvalues([], "holm").size == 0
+    assert np.isnan(adjust_pvalues([np.nan, np.nan], "hommel")).all()
+
+
+def test_adjustment_does_not_collect_garbage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # statsmodels' multipletests calls gc.collect() on every call (0.2 s in a full kernel).
+    def collect(*args: object) -> int:
+        raise AssertionError("adjust_pvalues called gc.collect()")
+
+    monkeypatch.setattr(gc, "collect", collect)
+    for method in R_METHODS.values():
+        adjust_pvalues([0.01, 0.2, 0.03, 0.5], method)
 
 
 def test_r_method_names_are_accepted() -> None:
@@ -130,3 +168,9 @@ def test_romano_wolf_ancova_and_bad_arguments() -> None:
         romano_wolf(wide, ["score_1"], "treat", "cluster", post="x")
     with pytest.raises(ParamsError, match="design"):
         romano_wolf(wide, ["score_1", "engaged_1"], "treat", "cluster", design="rd")
+
+
+def test_romano_wolf_names_an_outcome_without_variation() -> None:
+    youth = pd.read_csv(REFERENCE / "data" / "youth_did.csv").assign(flat=2.0)
+    with pytest.raises(EstimationError, match=r"outcome 'flat': .* fits the outcome exactly"):
+        romano_wolf(youth, ["score", "flat"], "treat", "cluster", post="post", reps=99)

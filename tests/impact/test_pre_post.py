@@ -140,6 +140,57 @@ def test_groups_without_a_test_are_named_in_the_notes() -> None:
     assert "('a',), ('b',)" in result_info(table).notes[-1]
 
 
+def test_no_changed_pair_gives_nan_tests_and_notes() -> None:
+    # Every pair unchanged: neither the paired t-test nor the Wilcoxon test exists.
+    data = pd.DataFrame({"pre": [2.0, 3.0, 3.0], "post": [2.0, 3.0, 3.0]})
+    table = pre_post(data, "pre", "post")
+    check_result(table)
+    assert table["p_value"].isna().all()
+    assert value(table, "mean_change") == 0
+    assert value(table, "mean_pre") == pytest.approx(8 / 3)
+    assert value(table, "share_unchanged") == 1
+    assert value(table, "wilcoxon", "n") == 0
+    notes = " ".join(result_info(table).notes)
+    assert "Paired t-test and d_z not computed overall" in notes
+    assert "Wilcoxon signed-rank test not computed overall: no complete pair changed" in notes
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pd.DataFrame({"pre": [1.0, np.nan], "post": [np.nan, 2.0]}),
+        pd.DataFrame({"pre": [], "post": []}, dtype=float),
+    ],
+    ids=["no-complete-pair", "no-rows"],
+)
+def test_no_pairs_gives_an_empty_but_whole_table(data: pd.DataFrame) -> None:
+    table = pre_post(data, "pre", "post")
+    check_result(table)
+    assert table["p_value"].isna().all() and table["estimate"].isna().all()
+    assert (table["n"] == 0).all()
+    assert np.isnan(value(table, "mean_change", "df"))  # no pairs: df undefined, not -1
+    assert "Wilcoxon signed-rank test not computed overall" in result_info(table).notes[-1]
+
+
+def test_unchanged_group_next_to_changed_group_is_named() -> None:
+    data = pd.DataFrame(
+        {"pre": [1.0, 2.0, 3.0, 1.0, 2.0, 3.0], "post": [1.0, 2.0, 3.0, 2.0, 4.0, 3.5]}
+    ).assign(g=["same"] * 3 + ["moved"] * 3)
+    table = pre_post(data, "pre", "post", by="g")
+    wilcoxon = table[table["statistic"] == "wilcoxon"].set_index("g")["p_value"]
+    assert np.isnan(wilcoxon["same"]) and wilcoxon["moved"] > 0
+    assert "Wilcoxon signed-rank test not computed in groups ('same',)" in " ".join(
+        result_info(table).notes
+    )
+
+
+def test_empty_data_with_by_gives_no_rows() -> None:
+    data = pd.DataFrame({"pre": [], "post": [], "g": []}, dtype=float)
+    table = pre_post(data, "pre", "post", by="g")
+    check_result(table)
+    assert table.empty and list(table.columns[:2]) == ["g", "statistic"]
+
+
 def test_normalised_gain_by_hand() -> None:
     data = pd.DataFrame({"pre": [10, 15, 20, 5], "post": [15, 15, 18, 10]})
     table = pre_post(data, "pre", "post", max_score=20)

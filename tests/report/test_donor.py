@@ -18,6 +18,7 @@ from evaluation.report.donor import (
     SUPPRESSED_FILL,
     TOTAL,
     DonorWorkbook,
+    Protected,
     protect,
     protect_sample,
 )
@@ -440,3 +441,143 @@ def test_bad_arguments_are_clear_errors(tmp_path):
             [balance(), balance().assign(arm=balance()["arm"].replace("project", "other"))]
         )
         book.add_balance(three)
+
+
+# --------------------------------------------------------------------------- issue #5/#6 follow-ups
+def test_the_package_keeps_every_public_name():
+    import importlib
+
+    donor = importlib.import_module("evaluation.report.donor")
+    modules = {
+        m: importlib.import_module(f"evaluation.report.donor.{m}")
+        for m in ("book", "formatting", "protect", "sheets")
+    }
+    for name in donor.__all__:
+        assert getattr(donor, name) is not None, name
+    assert donor.DonorWorkbook is modules["book"].DonorWorkbook
+    assert issubclass(donor.DonorWorkbook, modules["sheets"].DonorSheets)
+    assert donor.protect is modules["protect"].protect
+    assert donor.UNIT_FORMATS is modules["formatting"].UNIT_FORMATS
+
+
+def wide_counts() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A wide table and a mask decided elsewhere: the 'self' row's two months are hidden
+    because of totals in another table, although its own counts are not small."""
+    table = pd.DataFrame(
+        {
+            "label": ["Police", "Self", "Total"],
+            "this": [20, 14, 34],
+            "previous": [18, 12, 30],
+            "category": ["police", "self", TOTAL],
+        }
+    )
+    hidden = pd.DataFrame({"this": [False, True, False], "previous": [False, True, False]})
+    return table, hidden
+
+
+def test_protected_from_hidden_blanks_the_marked_values_and_says_why():
+    table, hidden = wide_counts()
+    protected = Protected.from_hidden(table, hidden, THRESHOLD)
+    assert protected.table["this"].isna().tolist() == [False, True, False]
+    assert protected.table.loc[1, "label"] == "Self"  # labels stay
+    assert protected.reasons.tolist() == ["", "secondary", ""]
+    assert protected.hidden.columns.tolist() == table.columns.tolist()
+    assert not protected.hidden["label"].any() and protected.n_hidden == 1
+    assert table.loc[1, "this"] == 14  # the input is not modified
+    with pytest.raises(ReportError, match="mask has 2 rows for a table of 3"):
+        Protected.from_hidden(table, hidden.iloc[:2])
+    with pytest.raises(ReportError, match="'share' that the table"):
+        Protected.from_hidden(table, hidden.assign(share=False))
+
+
+def test_add_protected_writes_the_decided_cells_without_deciding_again(tmp_path):
+    table, hidden = wide_counts()
+    book = DonorWorkbook("en", run_id=RUN_ID, min_cell_size=THRESHOLD, unit="cases")
+    # no value here is below 10, so add_table would hide nothing: the report decided
+    unsafe = Protected(table, hidden.reindex(columns=table.columns, fill_value=False),
+                       pd.Series(["", "secondary", ""]), THRESHOLD)  # fmt: skip
+    name = book.add_protected(
+        "Cases",
+        unsafe,  # values still in the table: never written
+        columns=["label", "this", "previous"],
+        headers={"label": "Source", "this": "October", "previous": "September"},
+        total_rows=(table["category"] == TOTAL).to_numpy(),
+        show_reasons=False,
+    )
+    ws = openpyxl.load_workbook(book.save(tmp_path / "cases.xlsx"))[name]
+    start, header, rows = rows_of(ws)
+    assert header[:3] == ("Source", "October", "September")
+    assert [r["October"] for r in rows] == [20, None, 34]
+    assert ws.cell(start + 2, 2).fill.fgColor.rgb.endswith(SUPPRESSED_FILL)
+    assert ws.cell(start + 3, 1).fill.fgColor.rgb.endswith("DDEBF7")  # the total row
+    notes = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(n.startswith("Values based on fewer than 10 cases") for n in notes)
+    assert book.suppression_log.to_dict("records") == [
+        {"sheet": "Cases", "row": 1, "reason": "secondary"}
+    ]
+
+
+def test_add_protected_refuses_personal_fields_and_misaligned_parts():
+    table, hidden = wide_counts()
+    book = DonorWorkbook("en", forbidden=["participant_name"])
+    personal = Protected.from_hidden(table.assign(participant_name="A"), hidden)
+    with pytest.raises(PrivacyError, match="never go into a donor workbook"):
+        book.add_protected("X", personal)
+    short = Protected(table, hidden.reindex(columns=table.columns, fill_value=False),
+                      pd.Series(["", ""]), THRESHOLD)  # fmt: skip
+    with pytest.raises(ReportError, match="3 rows but reasons has 2"):
+        book.add_protected("X", short)
+    with pytest.raises(ReportError, match="total_rows has 2 values for a table of 3"):
+        book.add_protected("X", Protected.from_hidden(table, hidden), total_rows=[True, False])
+
+
+def test_p_value_columns_show_less_than_0001(saved, tmp_path):
+    ws = saved.wb["Impact"]
+    start, header, _ = rows_of(ws)
+    column = header.index("p-value") + 1
+    assert ws.cell(start + 1, column).number_format == '[<0.001]"<0.001";0.000'
+    book = DonorWorkbook("en")
+    name = book.add_table(
+        "Tests",
+        pd.DataFrame({"test": ["a"], "p_value_adj": [0.0002], "n": [40]}),
+        headers={"test": "Test"},
+    )  # no format given: a p-value column still gets the p-value format
+    ws = openpyxl.load_workbook(book.save(tmp_path / "p.xlsx"))[name]
+    start, header, _ = rows_of(ws)
+    cell = ws.cell(start + 1, 2)
+    assert cell.value == 0.0002 and cell.number_format.startswith("[<0.001]")
+
+
+def test_logframe_sheet_is_narrow_enough_to_print_and_rows_fit_their_text(saved):
+    ws = saved.wb["Logframe"]
+    start, header, _ = rows_of(ws)
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width
+              for c in range(1, len(header) + 1)]  # fmt: skip
+    assert sum(widths) < 230  # it was 347: printed one page wide at 40%
+    assert max(widths) <= 36
+    column = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(header)}
+    assert ws.column_dimensions[column["Source"]].width <= 22
+    assert all(ws.cell(r, 1).alignment.vertical == "top" for r in range(start + 1, start + 4))
+
+
+def test_logframe_sheet_shows_the_source_in_the_workbooks_language(tmp_path):
+    from pathlib import Path
+
+    from evaluation.indicators import load_logframe, logframe_table
+
+    root = Path(__file__).parent.parent.parent
+    logframe = load_logframe(
+        root / "params" / "logframe.yaml", root=root, instruments=root / "surveys" / "instruments"
+    )
+    sources = {}
+    for language in ("en", "sq"):
+        book = DonorWorkbook(language, run_id=RUN_ID)
+        book.add_logframe(logframe_table(logframe, pd.DataFrame(), language=language))
+        ws = openpyxl.load_workbook(book.save(tmp_path / f"{language}.xlsx")).worksheets[1]
+        _, header, rows = rows_of(ws)
+        source = "Source" if language == "en" else "Burimi"
+        sources[language] = {r[header[0]]: r[source] for r in rows}
+    assert sources["en"]["IMP1"] == "Youth survey (A8)"
+    assert sources["sq"]["IMP1"] == "Anketa e të rinjve (A8)"
+    assert sources["sq"]["OC2.3"] == "Regjistri i rasteve të referuara të dhunës në familje (E)"
+    assert all(sources["sq"][i] != sources["en"][i] for i in sources["en"])

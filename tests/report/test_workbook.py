@@ -2,6 +2,10 @@
 panes, filters, print setup, no formula from data, no personal field, reproducible bytes."""
 
 import datetime as dt
+import os
+import shutil
+import stat
+import subprocess
 import zipfile
 
 import numpy as np
@@ -11,7 +15,13 @@ import pytest
 
 from evaluation.errors import ParamsError, PrivacyError, ReportError
 from evaluation.privacy import scan_for_values
-from evaluation.report.workbook import NUMBER_FORMATS, About, Workbook, sheet_name
+from evaluation.report.workbook import (
+    NUMBER_FORMATS,
+    P_VALUE_FLOOR,
+    About,
+    Workbook,
+    sheet_name,
+)
 
 RUN = dt.datetime(2026, 10, 28, 10, 15, 30, tzinfo=dt.UTC)
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+355 69 123 4567", "-cmd|' /C calc'!A0", "@SUM(A1)"]
@@ -215,3 +225,114 @@ def test_long_text_wraps_and_rows_grow():
     ws = book._book[name]
     assert ws["A4"].alignment.wrap_text
     assert ws.row_dimensions[4].height >= 45 and ws.row_dimensions[5].height is None
+
+
+# --------------------------------------------------------------------------- issue #5/#6 follow-ups
+COURSE = "Domestic violence: coordinated referral (DCM 327/2021)"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_saved_file_has_the_permissions_of_a_plain_open(tmp_path, umask):
+    book = Workbook()
+    book.add_sheet("t", pd.DataFrame({"a": [1]}))
+    before = os.umask(umask)
+    try:
+        path = book.save(tmp_path / "book.xlsx")
+        with open(tmp_path / "plain.txt", "w") as plain:  # what the umask gives a new file
+            plain.write("x")
+    finally:
+        os.umask(before)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    assert mode == 0o666 & ~umask
+    assert mode == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def test_p_values_below_0001_show_as_less_than_and_stay_numbers(tmp_path):
+    book = Workbook()
+    table = pd.DataFrame({"p_value": [0.0004, 0.0, 0.0123, 0.5]})
+    name = book.add_sheet("p", table, formats={"p_value": "p_value"})
+    ws = openpyxl.load_workbook(book.save(tmp_path / "p.xlsx"))[name]
+    cells = [ws.cell(r, 1) for r in range(4, 8)]
+    assert [c.value for c in cells] == [0.0004, 0.0, 0.0123, 0.5]
+    assert {c.number_format for c in cells} == {'[<0.001]"<0.001";0.000'}
+    assert NUMBER_FORMATS["p_value"].startswith(f"[<{P_VALUE_FLOOR}]")
+
+
+def test_rows_with_long_names_that_fit_get_no_extra_height():
+    table = pd.DataFrame({"course": [COURSE, "Child protection"], "n": [15, 16]})
+    book = Workbook()
+    ws = book._book[book.add_sheet("t", table)]
+    width = ws.column_dimensions["A"].width
+    assert width < len(COURSE)  # proportional text is narrower than its characters
+    assert not ws["A4"].alignment.wrap_text  # ... and fits on one line
+    assert ws.row_dimensions[4].height is None and ws.row_dimensions[5].height is None
+
+
+def test_max_widths_wrap_long_text_and_rows_grow_to_its_lines():
+    table = pd.DataFrame({"course": [COURSE, "Short"], "n": [15, 16]})
+    book = Workbook()
+    ws = book._book[book.add_sheet("t", table, max_widths={"course": 20})]
+    assert ws.column_dimensions["A"].width == 20
+    assert ws["A4"].alignment.wrap_text
+    assert ws.row_dimensions[4].height == 3 * 15  # "Domestic violence: / coordinated ..."
+    assert ws.row_dimensions[5].height is None
+    with pytest.raises(ParamsError, match="width of column 'course' must be a positive"):
+        Workbook().add_sheet("t", table, max_widths={"course": 0})
+
+
+def test_numeric_columns_are_as_wide_as_their_formatted_values():
+    table = pd.DataFrame(
+        {"pct_of_target": [-1.8812345678, 0.3456789], "p_value": [0.00012345678, 0.5]}
+    )
+    book = Workbook()
+    ws = book._book[
+        book.add_sheet(
+            "t",
+            table,
+            formats={"pct_of_target": "0%", "p_value": "p_value"},
+            headers={"pct_of_target": "%", "p_value": "p"},
+        )
+    ]
+    # "-188%" and "<0.001", not the 13 digits of the float
+    assert ws.column_dimensions["A"].width <= 12 and ws.column_dimensions["B"].width <= 10
+
+
+def test_fonts_are_named_so_libreoffice_does_not_fall_back_to_a_serif(saved):
+    _, name, wb = saved
+    ws = wb[name]
+    assert {ws["A1"].font.name, ws["A2"].font.name, ws["A4"].font.name} == {"Calibri"}
+
+
+def test_notes_are_as_tall_as_their_lines_across_the_table():
+    table = pd.DataFrame({"a": ["x"], "b": ["y"]})
+    note = "word " * 60  # 300 characters over six default-width columns: several lines
+    book = Workbook()
+    ws = book._book[book.add_sheet("t", table, notes=[note, "short"])]
+    assert ws.row_dimensions[2].height >= 4 * 15
+    assert ws.row_dimensions[3].height == 15
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="needs LibreOffice")
+def test_libreoffice_shows_less_than_0001(tmp_path):
+    book = Workbook()
+    book.add_sheet("p", pd.DataFrame({"p_value": [0.0004, 0.0123]}), formats={"p_value": "p_value"})
+    path = book.save(tmp_path / "p.xlsx")
+    subprocess.run(
+        [
+            "libreoffice",
+            "--headless",
+            "--convert-to",
+            # the ninth option: save cell contents as shown (with their number format)
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    shown = (tmp_path / "p.csv").read_text(encoding="utf-8").splitlines()
+    assert shown[-2:] == ["<0.001", "0.012"]
