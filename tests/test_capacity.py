@@ -459,18 +459,3 @@ def test_capacity_params_have_defaults_and_are_strict():
 def test_period_end_is_the_last_day_of_the_month():
     assert period_end("2024-02") == dt.date(2024, 2, 29)
     assert period_end(None) is None
-
-
-def test_paired_comparison_also_reports_groups_where_nothing_changed():
-    unchanged = pd.DataFrame({"before": [2.0, 3.0, 3.0], "after": [2.0, 3.0, 3.0]})
-    table = capacity.paired_comparison(unchanged, "before", "after")
-    check_result(table)
-    rows = table.set_index("statistic")
-    assert rows.loc["mean_change", "estimate"] == 0 and np.isnan(rows.loc["mean_change", "p_value"])
-    assert rows.loc["mean_pre", "estimate"] == pytest.approx(8 / 3)
-    assert rows.loc["share_unchanged", "estimate"] == 1
-    changed = unchanged.assign(after=[3.0, 3.0, 4.0])
-    direct = pre_post(changed, "before", "after")
-    pd.testing.assert_frame_equal(capacity.paired_comparison(changed, "before", "after"), direct)
-    empty = capacity.paired_comparison(unchanged.iloc[:0], "before", "after")
-    assert empty.set_index("statistic").loc["mean_change", "n"] == 0

@@ -33,7 +33,6 @@ from evaluation.capacity.knowledge import (
     item_change,
     item_pairs,
     knowledge_change,
-    paired_comparison,
     reaction_scores,
     unpaired_tests,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "knowledge_change",
     "load_capacity",
     "merge_institution_types",
-    "paired_comparison",
     "people_by",
     "people_crosstab",
     "period_end",

@@ -98,81 +98,17 @@ def knowledge_change(
         "min_gain": gain_at_least,
         "level": level,
     }
-    overall = paired_comparison(pairs, "pre_score", "post_score", **options)
+    overall = pre_post(pairs, "pre_score", "post_score", **options)
     if by is None:
         return overall
     overall.insert(0, by, TOTAL)
     groups = pairs.assign(**{by: pairs[by].astype("string").fillna(NOT_RECORDED)})
-    split = paired_comparison(groups, "pre_score", "post_score", by=by, **options)
+    split = pre_post(groups, "pre_score", "post_score", by=by, **options)
     order = _category_order(pairs[by])
     split = split.iloc[
         np.argsort([order.index(v) if v in order else len(order) for v in split[by]], kind="stable")
     ]
     return stack_results([overall, split], estimator="capacity.knowledge_change")
-
-
-def paired_comparison(
-    data: pd.DataFrame,
-    pre: str,
-    post: str,
-    by: str | Sequence[str] | None = None,
-    **options: Any,
-) -> pd.DataFrame:
-    """:func:`evaluation.impact.pre_post`, also when no complete pair changed at all.
-
-    ``pre_post`` cannot build its table when none of its groups has a test statistic, which
-    happens exactly when every complete pair is unchanged (or there is no pair): then no
-    row has a p-value and the table lacks that column. In that case the rows are built by
-    ``pre_post``'s own row builder, with the tests missing (NaN), so a report of an unchanged
-    (or empty) group still shows its means and shares.
-
-    Parameters and Returns are those of :func:`evaluation.impact.pre_post`.
-    """
-    before = pd.to_numeric(data[pre], errors="coerce").to_numpy(dtype=float)
-    after = pd.to_numeric(data[post], errors="coerce").to_numpy(dtype=float)
-    paired = ~np.isnan(before) & ~np.isnan(after)
-    if (after[paired] != before[paired]).any():
-        return pre_post(data, pre, post, by=by, **options)
-    return _unchanged(data, before, after, as_list(by), options)
-
-
-def _unchanged(
-    data: pd.DataFrame,
-    before: np.ndarray,
-    after: np.ndarray,
-    by: list[str],
-    options: dict[str, Any],
-) -> pd.DataFrame:
-    from evaluation.impact.pre_post import _group_rows, _groups  # the engine's own rows
-
-    level = options.get("level", 0.95)
-    rows = []
-    for key, positions in _groups(data, by):
-        group = _group_rows(
-            before[positions],
-            after[positions],
-            max_score=options.get("max_score"),
-            threshold=options.get("threshold"),
-            min_gain=options.get("min_gain"),
-            level=level,
-            correct=options.get("correct", True),
-        )
-        rows += [{**key, **row} for row in group]
-    table = pd.DataFrame(rows)
-    for column in ("p_value", "test", "test_statistic"):
-        if column not in table.columns:
-            table[column] = np.nan
-    info = ResultInfo(
-        estimator="impact.pre_post",
-        method="paired pre/post comparison on complete pairs",
-        level=level,
-        n_obs=int(table["n_pairs"].max()) if len(table) else 0,
-        notes=("No complete pair changed: the paired tests are not defined.",),
-    )
-    extras = ["test", "test_statistic", "n_pairs", "n_pre_only", "n_post_only"]
-    core = ["estimate", "se", "ci_low", "ci_high", "p_value", "df", "n"]
-    table = table[[*by, "statistic", *[c for c in core if c in table], *extras]]
-    return make_result(table, info, id_columns=[*by, "statistic"])
 
 
 def item_pairs(

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from evaluation.capacity.knowledge import paired_comparison
 from evaluation.capacity.training import TOTAL
 from evaluation.errors import DataError
+from evaluation.impact import pre_post
 from evaluation.indicators.estimate import register_estimates
 from evaluation.results import ResultInfo, make_result
 from evaluation.validation import require_columns
@@ -207,7 +207,7 @@ def _institution_scores(part: pd.DataFrame, rounds: Sequence[str]) -> pd.DataFra
 
 
 def _change_row(wide: pd.DataFrame, first: str, last: str, level: float) -> dict[str, object]:
-    table = paired_comparison(wide, first, last, level=level)
+    table = pre_post(wide, first, last, level=level)
     stat = table.set_index("statistic")
     change = stat.loc["mean_change"]
     return {

@@ -11,11 +11,9 @@ writes the donor workbook (:mod:`evaluation.endline.workbook`).
 
 from __future__ import annotations
 
-import gc
 import math
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -200,11 +198,10 @@ def _run(youth: pd.DataFrame, plan: ImpactPlan, primary: str) -> ImpactResults:
     """The plan's headline effects by every estimator, and its subgroup effects by the
     primary estimator only (the report shows no others; the bootstraps of the subgroup
     models are most of the plan's time)."""
-    with _frozen_heap():
-        headline = run_plan(youth, replace(plan, heterogeneity=()))
-        if not plan.heterogeneity:
-            return headline
-        subgroups = run_plan(youth, replace(plan, estimators=(primary,), romano_wolf=False))
+    headline = run_plan(youth, replace(plan, heterogeneity=()))
+    if not plan.heterogeneity:
+        return headline
+    subgroups = run_plan(youth, replace(plan, estimators=(primary,), romano_wolf=False))
     rows = subgroups.effects[subgroups.effects["subgroup_var"] != "all"]
     info = result_info(headline.effects)
     effects = pd.concat([headline.effects, rows], ignore_index=True)
@@ -215,22 +212,6 @@ def _run(youth: pd.DataFrame, plan: ImpactPlan, primary: str) -> ImpactResults:
     return ImpactResults(
         effects, coefficient_plot_table(effects), subgroups.panel, headline.attrition
     )
-
-
-@contextmanager
-def _frozen_heap() -> Iterator[None]:
-    """Keep the objects alive before the plan out of garbage collections while it runs.
-
-    statsmodels' ``multipletests`` (Holm, behind ``adjust_pvalues``) calls ``gc.collect()``
-    on every call; in a notebook kernel holding the clean tables that is 0.2 s a call, 16
-    calls per plan. Freezing the existing heap makes each collection scan only the new
-    objects; nothing is kept alive longer than it would be.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _clean_files(dataset: str, root: Path, tables: Mapping[str, pd.DataFrame]) -> list[Path]:

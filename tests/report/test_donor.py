@@ -22,6 +22,7 @@ from evaluation.report.donor import (
     protect,
     protect_sample,
 )
+from evaluation.results import ResultInfo
 
 RUN_ID = "20261028T101530Z-3f2a9c1b"
 THRESHOLD = 10
@@ -59,16 +60,19 @@ def itt() -> pd.DataFrame:
 
 
 def by_unit() -> pd.DataFrame:
-    """One indicator by unit with its total: Tregan (n 6) must go, and one more unit with it."""
+    """One indicator by unit with its total: Tregan (n 6) must go, and one more unit with it.
+
+    Shaped as ``disaggregation_table`` gives it for the ``unit`` dimension: the indicator's
+    unit moves to ``indicator_unit``, named by ``extra["unit_column"]``."""
     units = [TOTAL, "elbasan", "paper", "shirgjan", "tregan"]
     n = [146, 80, 30, 30, 6]
     estimate = [0.30, 0.28, 0.33, 0.35, 0.33]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "indicator": "IMP1",
             "indicator_name": "Any delinquent act",
             "period": "baseline",
-            "unit_merged": units,
+            "unit": units,
             "estimate": estimate,
             "se": 0.02,
             "ci_low": [e - 0.05 for e in estimate],
@@ -76,9 +80,14 @@ def by_unit() -> pd.DataFrame:
             "p_value": np.nan,
             "df": 38.0,
             "n": pd.array(n, dtype="Int64"),
-            "unit": "percent",
+            "indicator_unit": "percent",
         }
     )
+    frame.attrs["info"] = ResultInfo(
+        estimator="indicators.disaggregation_table",
+        extra={"dimension": "unit", "unit_column": "indicator_unit"},
+    )
+    return frame
 
 
 def sample() -> pd.DataFrame:
@@ -132,7 +141,7 @@ def build(folder, language="en", **extra):
     book.add_source(folder / "data.csv", sha256="a" * 64)
     book.add_note("Estimates are design-based.")
     book.add_logframe(itt())
-    book.add_disaggregation(by_unit(), "unit_merged", dimension_label="Administrative unit")
+    book.add_disaggregation(by_unit(), "unit", dimension_label="Administrative unit")
     book.add_balance(balance(), labels={"variable": {"age": "Age (years)"}})
     book.add_sample(sample(), labels={"category": {"female": "Female"}})
     book.add_impact(
@@ -189,11 +198,11 @@ def rows_of(ws):
 def test_protect_hides_small_rows_and_their_complement_in_a_grid():
     protected = protect(
         by_unit(),
-        by="unit_merged",
+        by="unit",
         split_by=["indicator", "period"],
-        keep=["indicator_name", "unit"],
+        keep=["indicator_name", "indicator_unit"],
     )
-    reasons = dict(zip(by_unit()["unit_merged"], protected.reasons, strict=True))
+    reasons = dict(zip(by_unit()["unit"], protected.reasons, strict=True))
     assert reasons["tregan"] == "primary: n<10"
     assert reasons["paper"] == "secondary" or reasons["shirgjan"] == "secondary"
     assert reasons[TOTAL] == "" and reasons["elbasan"] == ""
@@ -201,7 +210,7 @@ def test_protect_hides_small_rows_and_their_complement_in_a_grid():
     assert hidden[["estimate", "ci_low", "ci_high", "n"]].isna().all().all()
     assert hidden["indicator_name"].notna().all()  # labels are kept
     # one line and its total: the single row's own margin is the row, so only the total counts
-    published = protected.table.set_index("unit_merged")["n"].astype("Float64").to_frame().T
+    published = protected.table.set_index("unit")["n"].astype("Float64").to_frame().T
     published = published.rename(columns={TOTAL: "Total"})
     assert recoverable_cells(published, margins_known=False) == []
     only_primary = published.copy()
@@ -219,8 +228,8 @@ def test_protect_without_by_hides_only_the_small_rows_and_ignores_rows_without_n
 
 def test_protect_counts_with_the_characteristic():
     table = by_unit().assign(count=pd.array([44, 22, 3, 11, 2], dtype="Int64"))
-    protected = protect(table, by="unit_merged", split_by=["indicator", "period"], count="count")
-    reasons = dict(zip(table["unit_merged"], protected.reasons, strict=True))
+    protected = protect(table, by="unit", split_by=["indicator", "period"], count="count")
+    reasons = dict(zip(table["unit"], protected.reasons, strict=True))
     assert reasons["paper"] == "primary: count<10"
     assert reasons["tregan"] == "primary: n<10"
 
@@ -305,12 +314,15 @@ def test_headline_sheet_has_a_native_bar_chart_of_the_published_percent_indicato
 
 def test_disaggregation_hides_the_small_unit_and_one_more_with_a_footnote(saved):
     ws = saved.wb["Administrative unit"]
-    _, header, rows = rows_of(ws)
+    start, header, rows = rows_of(ws)
     assert header[:4] == ("ID", "Indicator", "Period", "Administrative unit")
     hidden = [r["Administrative unit"] for r in rows if r["Estimate"] is None]
     assert "tregan" in hidden and len(hidden) == 2
     total = next(r for r in rows if r["Administrative unit"] == "Total")
     assert total["n (unweighted)"] == 146
+    # the indicator's unit (percent) comes from indicator_unit, not the dimension column
+    column = header.index("Estimate") + 1
+    assert ws.cell(start + 1, column).number_format == "0.0%"
     notes = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(
         n.startswith("Values based on fewer than 10 respondents are not shown") for n in notes

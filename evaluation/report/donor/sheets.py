@@ -233,6 +233,7 @@ class DonorSheets:
         )
         lang = self.language
         label = dimension_label or dimension
+        unit = _unit_column(table, dimension)
         wanted = ("indicator", "indicator_name", "period", dimension, "estimate", "ci_low")
         shown = [c for c in (*wanted, "ci_high", "n") if c in table.columns]
         return self.add_table(
@@ -244,8 +245,8 @@ class DonorSheets:
             by=dimension,
             split_by=["indicator", "period"],
             count=count,
-            keep=[c for c in ("indicator_name", "unit") if c in table.columns],
-            unit_column="unit" if "unit" in table.columns else None,
+            keep=[c for c in ("indicator_name", unit) if c is not None],
+            unit_column=unit,
             unit_columns=["estimate", "ci_low", "ci_high"],
             headers={dimension: label, "indicator": t("donor.columns.id", lang)},
             labels={
@@ -428,3 +429,18 @@ class DonorSheets:
             rows = [i for i in np.flatnonzero(frame["status"].eq(status)) if i not in hidden]
             if rows:
                 self.workbook.fill_cells(sheet, "status", colour, rows)
+
+
+def _unit_column(table: pd.DataFrame, dimension: str) -> str | None:
+    """The column holding each row's indicator unit (percent, count ...), if any.
+
+    :func:`~evaluation.indicators.disaggregation_table` names it in its result's
+    ``extra["unit_column"]``: ``unit``, or ``indicator_unit`` when the table is broken down
+    by the administrative ``unit``.
+    """
+    info = table.attrs.get("info")
+    named = getattr(info, "extra", {}).get("unit_column") if info is not None else None
+    for column in (named, "indicator_unit", "unit"):
+        if column is not None and column != dimension and column in table.columns:
+            return column
+    return None
