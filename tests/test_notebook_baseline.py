@@ -8,6 +8,7 @@ recoverable from the totals, no planted personal value).
 """
 
 import json
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -327,3 +328,17 @@ def test_parameters_cell_declares_every_key_and_its_defaults_pass_the_checks():
     checked = check_params("baseline", values, source="parameters cell")
     assert checked["balance"]["cluster"] == "school_code"
     assert checked == check_params("baseline", {}, source="defaults")
+
+
+def test_respondents_per_school_are_shown_as_counts(world):
+    soup = BeautifulSoup(html(world, "en"), "html.parser")
+    table = next(
+        t for t in soup.find_all("table") if "Fewest respondents in a school" in t.get_text()
+    )
+    headers = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
+    column = headers.index("Median")
+    medians = [
+        row.find_all(["td", "th"])[column].get_text(strip=True)
+        for row in table.find("tbody").find_all("tr")
+    ]
+    assert medians and all(re.fullmatch(r"\d[\d,]*(\.\d)?", m) for m in medians), medians

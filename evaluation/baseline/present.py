@@ -162,14 +162,16 @@ def schools_table(counts: pd.DataFrame, data: BaselineData) -> HtmlTable:
                 "largest": sizes.max(),
             }
         )
+    table = pd.DataFrame(records)
+    whole = bool((table["median"] % 1 == 0).all())  # a median of counts may end in .5
     return show(
         _display(
-            pd.DataFrame(records),
+            table,
             lang,
             formats={
                 "schools": "count",
                 "smallest": "count",
-                "median": "number",
+                "median": "count" if whole else ColumnFormat("number", 1),
                 "largest": "count",
             },
         )

@@ -329,6 +329,23 @@ def test_disaggregation_hides_the_small_unit_and_one_more_with_a_footnote(saved)
     )
 
 
+def sheet_text(ws) -> list[str]:
+    return [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+
+
+@pytest.mark.parametrize("language", ["en", "sq"])
+def test_disaggregation_explains_an_estimate_without_an_interval(tmp_path, language):
+    table = by_unit()
+    table.loc[table["unit"] == "paper", ["ci_low", "ci_high"]] = np.nan  # one school: df 0
+    book = DonorWorkbook(language, report="baseline", run_id=RUN_ID, min_cell_size=THRESHOLD)
+    book.add_disaggregation(table, "unit", sheet="with")
+    book.add_disaggregation(by_unit(), "unit", sheet="without")
+    wb = openpyxl.load_workbook(book.save(tmp_path / f"d.{language}.xlsx"))
+    cue = {"en": "without a confidence interval", "sq": "pa interval besueshmërie"}[language]
+    assert any(cue in text for text in sheet_text(wb["with"]))
+    assert not any(cue in text for text in sheet_text(wb["without"]))
+
+
 def test_balance_sheet_is_iebaltab_shaped_and_hides_a_variable_with_a_small_arm(saved):
     _, header, rows = rows_of(saved.wb["Balance"])
     assert header[:4] == (

@@ -236,6 +236,8 @@ class DonorSheets:
         unit = _unit_column(table, dimension)
         wanted = ("indicator", "indicator_name", "period", dimension, "estimate", "ci_low")
         shown = [c for c in (*wanted, "ci_high", "n") if c in table.columns]
+        if _has_estimate_without_interval(table):
+            notes = [*notes, t("donor.notes.no_interval", lang)]
         return self.add_table(
             sheet or label,
             table,
@@ -444,3 +446,9 @@ def _unit_column(table: pd.DataFrame, dimension: str) -> str | None:
         if column is not None and column != dimension and column in table.columns:
             return column
     return None
+
+
+def _has_estimate_without_interval(table: pd.DataFrame) -> bool:
+    """Whether some row has an estimate but no confidence interval (a domain with one
+    school has no degrees of freedom; a share of 0 or 1 has no logit interval)."""
+    return bool((table["estimate"].notna() & table["ci_low"].isna()).any())
