@@ -24,7 +24,7 @@ module         what it does
 =============  ===========================================================================
 
 The notebook ``notebooks/30_capacity_building.ipynb`` (``workbench run capacity``) calls
-these in order; see ``.helpers/readme_capacity.md``.
+these in order; see the README section "The capacity-building report".
 """
 
 from evaluation.capacity.data import CapacityData, Rules, load_capacity, period_end

@@ -82,7 +82,7 @@ class Pseudonymiser:
         Number of hex digits kept, 8 to 64; default 16 (64 bits).
     remove_separators : bool
         Also drop spaces, dashes, underscores, dots and slashes before hashing, so that
-        ``"AB-12"`` and ``"ab 12"`` match (dataset config ``normalise: compact``).
+        ``"AB-12"`` and ``"ab 12"`` match.
     context : str
         Optional domain separator: identifiers pseudonymised under different contexts
         cannot be linked to each other. Empty (the default) means none.
