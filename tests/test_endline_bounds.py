@@ -13,7 +13,7 @@ import pytest
 
 from evaluation import panel as panels
 from evaluation.analysis_plan import ImpactPlan, ImpactResults
-from evaluation.endline.bounds import BOUND_TERMS, attrition_bounds, attrition_gap
+from evaluation.endline.bounds import BOUND_TERMS, BOUNDS_REPS, attrition_bounds, attrition_gap
 from evaluation.impact import lee_bounds
 from evaluation.results import check_result
 
@@ -64,6 +64,7 @@ def by_hand(data: pd.DataFrame, outcome: str) -> pd.DataFrame:
                 "change": after - record[outcome],
                 "treated": int(record["arm"] == "project"),
                 "observed": int(not pd.isna(after)),
+                "school": key[0],
             }
         )
     return pd.DataFrame(rows)
@@ -74,7 +75,15 @@ def test_bounds_equal_lee_bounds_on_the_hand_built_change():
     got = attrition_bounds(results_of(data), PLAN)
     check_result(got)
     for outcome, family in (("y", "scores"), ("z", "other")):
-        expected = lee_bounds(by_hand(data, outcome), "change", "treated", observed="observed")
+        expected = lee_bounds(
+            by_hand(data, outcome),
+            "change",
+            "treated",
+            observed="observed",
+            cluster="school",
+            n_boot=BOUNDS_REPS,
+            seed=PLAN.seed,
+        )
         mine = got[got["outcome"] == outcome].reset_index(drop=True)
         assert list(mine["term"]) == list(BOUND_TERMS)
         assert set(mine["family"]) == {family}
@@ -83,6 +92,7 @@ def test_bounds_equal_lee_bounds_on_the_hand_built_change():
             b = pd.to_numeric(expected[column]).to_numpy(dtype=float)
             np.testing.assert_allclose(a, b, rtol=TOLERANCE, atol=TOLERANCE, err_msg=column)
         assert mine["trimmed_arm"].iloc[0] == expected["trimmed_arm"].iloc[0] == "comparison"
+        assert "clusters" in mine["se_method"].iloc[0]
 
 
 def test_equal_response_rates_give_no_trimming_and_point_bounds():

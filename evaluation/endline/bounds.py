@@ -38,7 +38,10 @@ BOUND_TERMS: tuple[str, ...] = (
 """Rows of :func:`evaluation.impact.lee_bounds`, kept for every outcome."""
 
 ID_COLUMNS = ("family", "outcome", "term")
-_CHANGE, _TREATED, _OBSERVED = "_change", "_treated", "_observed"
+_CHANGE, _TREATED, _OBSERVED, _CLUSTER = "_change", "_treated", "_observed", "_cluster"
+
+BOUNDS_REPS = 499
+"""Bootstrap replications (whole schools within arms) for the bounds' standard errors."""
 
 
 def attrition_bounds(
@@ -70,9 +73,10 @@ def attrition_bounds(
     -----
     The population is the baseline respondents who answered the outcome at baseline; a
     student is observed when linked at endline with the outcome answered; the outcome is
-    :math:`Y_{endline} - Y_{baseline}` and the treatment the project arm. Lee's analytic
-    standard errors treat students as independent: with schools as clusters they are too
-    small, so read the bounds as a sensitivity check of the point estimates, not as a test.
+    :math:`Y_{endline} - Y_{baseline}` and the treatment the project arm. The standard
+    errors come from a bootstrap of whole schools within each arm (:data:`BOUNDS_REPS`
+    replications, the plan's seed), since schools are the unit of sampling and assignment;
+    Lee's analytic formula would treat students as independent and be too small.
 
     References
     ----------
@@ -84,7 +88,7 @@ def attrition_bounds(
     wide = panels.wide_panel(
         results.panel.panel,
         chosen,
-        keep=[plan.treatment],
+        keep=[plan.treatment, plan.cluster],
         wave=plan.wave,
         baseline=plan.baseline,
         endline=plan.endline,
@@ -94,7 +98,16 @@ def attrition_bounds(
     for outcome in chosen:
         data = _bounds_frame(wide, treated.to_numpy(), outcome, plan)
         try:
-            table = lee_bounds(data, _CHANGE, _TREATED, observed=_OBSERVED, level=plan.level)
+            table = lee_bounds(
+                data,
+                _CHANGE,
+                _TREATED,
+                observed=_OBSERVED,
+                cluster=_CLUSTER,
+                level=plan.level,
+                n_boot=BOUNDS_REPS,
+                seed=plan.seed,
+            )
         except EstimationError as error:
             notes.append(f"Lee bounds for '{outcome}' not computed: {error}")
             continue
@@ -126,6 +139,7 @@ def _bounds_frame(
             _CHANGE: change.to_numpy()[at_risk],
             _TREATED: treated[at_risk].astype(int),
             _OBSERVED: observed[at_risk].astype(int),
+            _CLUSTER: wide[plan.cluster].to_numpy()[at_risk],
         }
     )
 

@@ -80,6 +80,7 @@ class _Arm:
     y: np.ndarray
     observed: np.ndarray
     cells: np.ndarray | None = None
+    clusters: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -96,6 +97,20 @@ class _Arm:
     def take(self, rows: np.ndarray) -> _Arm:
         cells = None if self.cells is None else self.cells[rows]
         return _Arm(self.y[rows], self.observed[rows], cells)
+
+    def resampler(self, rng: np.random.Generator) -> Callable[[], np.ndarray]:
+        """A function drawing one bootstrap sample's rows: units with replacement, or whole
+        clusters with replacement when the arm has clusters (all rows of a drawn cluster)."""
+        if self.clusters is None:
+            return lambda: rng.integers(0, self.size, self.size)
+        order = np.argsort(self.clusters, kind="stable")
+        _, starts, counts = np.unique(self.clusters[order], return_index=True, return_counts=True)
+        members = np.split(order, starts[1:])
+
+        def draw() -> np.ndarray:
+            return np.concatenate([members[k] for k in rng.integers(0, counts.size, counts.size)])
+
+        return draw
 
     def cell(self, code: int) -> _Arm:
         return self.take(self.cells == code)
@@ -205,17 +220,19 @@ def _bootstrap_ses(
     n_boot: int,
     seed: int | None,
 ) -> tuple[np.ndarray, int]:
-    """SDs of (lower, upper, p) over bootstrap samples of units drawn within each arm.
+    """SDs of (lower, upper, p) over bootstrap samples drawn within each arm: units, or
+    whole clusters when the arms carry clusters (the sampling and assignment unit).
 
     Returns the SDs and the number of replicates that could not be estimated (an arm with
     fewer than two respondents, or a covariate cell that breaks monotonicity), which are
     left out.
     """
     rng = np.random.default_rng(seed)
+    draw_treated, draw_control = treated.resampler(rng), control.resampler(rng)
     draws = np.full((n_boot, 3), np.nan)
     for b in range(n_boot):
-        t = treated.take(rng.integers(0, treated.size, treated.size))
-        c = control.take(rng.integers(0, control.size, control.size))
+        t = treated.take(draw_treated())
+        c = control.take(draw_control())
         if t.observed.sum() < 2 or c.observed.sum() < 2:
             continue
         try:
@@ -291,7 +308,12 @@ def _binary(data: pd.DataFrame, column: str, meaning: str) -> np.ndarray:
 
 
 def _arms(
-    data: pd.DataFrame, outcome: str, treatment: str, observed: str | None, covariate: str | None
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    observed: str | None,
+    covariate: str | None,
+    cluster: str | None = None,
 ) -> tuple[_Arm, _Arm]:
     y = require_numeric(data, outcome, what="lee_bounds()")
     d = _binary(data, treatment, "(1 = treated, 0 = comparison)")
@@ -314,8 +336,15 @@ def _arms(
                 "have no value; the tightening covariate must be known for everyone"
             )
         cells = pd.factorize(data[covariate], sort=True)[0]
+    groups = None if cluster is None else _cluster_codes(data, cluster, d)
     treated, control = (
-        _Arm(y[mask], s[mask], None if cells is None else cells[mask]) for mask in (d, ~d)
+        _Arm(
+            y[mask],
+            s[mask],
+            None if cells is None else cells[mask],
+            None if groups is None else groups[mask],
+        )
+        for mask in (d, ~d)
     )
     for name, arm in (("treatment", treated), ("comparison", control)):
         if arm.observed.sum() < 2:
@@ -324,6 +353,28 @@ def _arms(
                 f"outcomes out of {arm.size}; at least 2 are needed"
             )
     return treated, control
+
+
+def _cluster_codes(data: pd.DataFrame, cluster: str, treated: np.ndarray) -> np.ndarray:
+    """Integer codes of ``cluster``; every cluster must be known and lie in one arm."""
+    values = data[cluster]
+    if values.isna().any():
+        raise DataError(
+            f"lee_bounds(), column '{cluster}': {int(values.isna().sum())} rows have no "
+            f"cluster (rows {format_values(list(data.index[values.isna()]))}); every unit, "
+            "also those lost at endline, needs its cluster"
+        )
+    codes = pd.factorize(values, sort=True)[0]
+    arms = pd.Series(treated).groupby(codes).nunique()
+    mixed = arms[arms > 1].index
+    if len(mixed):
+        names = sorted(map(str, pd.unique(values.to_numpy()[np.isin(codes, mixed)])))
+        raise DataError(
+            f"lee_bounds(), column '{cluster}': clusters {format_values(names)} have units in "
+            "both arms; the cluster bootstrap resamples clusters within arms, so clusters "
+            "must be the unit of assignment (or leave cluster=None)"
+        )
+    return codes
 
 
 # --------------------------------------------------------------------------- lee_bounds
@@ -335,6 +386,7 @@ def lee_bounds(
     treatment: str,
     observed: str | None = None,
     covariate: str | None = None,
+    cluster: str | None = None,
     se: str = "auto",
     ci: str = "imbens_manski",
     level: float = 0.95,
@@ -356,10 +408,15 @@ def lee_bounds(
     covariate : str, optional
         A discrete baseline covariate (sex, school): the bounds are computed within its cells
         and averaged, which tightens them (Lee 2009, section 3.3).
+    cluster : str, optional
+        The unit of sampling and assignment (school). The bootstrap then resamples whole
+        clusters within each arm, so the standard errors allow for outcomes and attrition
+        that are alike within a cluster; Lee's analytic formula treats units as
+        independent and is not offered with clusters.
     se : {"auto", "analytic", "bootstrap"}
-        Lee's asymptotic standard errors, or a bootstrap over units within arms. ``auto`` is
-        analytic without ``covariate`` and bootstrap with it (no analytic formula is
-        implemented for tightened bounds).
+        Lee's asymptotic standard errors, or a bootstrap within arms (over clusters with
+        ``cluster``, else over units). ``auto`` is analytic without ``covariate`` and
+        ``cluster`` and bootstrap with either (no analytic formula is implemented for them).
     ci : {"imbens_manski", "union"}
         The interval for the effect on the ``effect`` row: Imbens–Manski (2004), which covers
         the effect itself with probability ``level``, or the union of the two bounds'
@@ -438,15 +495,16 @@ def lee_bounds(
     if not 0 < level < 1:
         raise ParamsError(f"lee_bounds(): level={level!r} must be between 0 and 1")
     if se_method == "auto":
-        se_method = "analytic" if covariate is None else "bootstrap"
-    if se_method == "analytic" and covariate is not None:
+        se_method = "analytic" if covariate is None and cluster is None else "bootstrap"
+    if se_method == "analytic" and (covariate is not None or cluster is not None):
         raise ParamsError(
             "lee_bounds(): analytic SEs are not implemented for bounds tightened by a "
-            "covariate; use se='bootstrap' (or se='auto')"
+            "covariate or for clustered units; use se='bootstrap' (or se='auto')"
         )
-    columns = [outcome, treatment, *(c for c in (observed, covariate) if c is not None)]
+    optional = (observed, covariate, cluster)
+    columns = [outcome, treatment, *(c for c in optional if c is not None)]
     require_columns(data, columns, what="lee_bounds() data")
-    treated, control = _arms(data, outcome, treatment, observed, covariate)
+    treated, control = _arms(data, outcome, treatment, observed, covariate, cluster)
     estimate = _basic_bounds if covariate is None else _tightened_bounds
     parts = estimate(treated, control)
     failed = 0
@@ -461,7 +519,7 @@ def lee_bounds(
         "response_comparison": control.rate,
         "n_treated": treated.size,
         "n_comparison": control.size,
-        "se_method": se_method if se_method == "analytic" else f"bootstrap ({n_boot}, seed {seed})",
+        "se_method": _se_label(se_method, cluster, n_boot, seed),
     }
     info = ResultInfo(
         estimator="impact.lee_bounds",
@@ -474,6 +532,13 @@ def lee_bounds(
         notes=_notes(parts, covariate, failed),
     )
     return make_result([{**row, **extras} for row in rows], info, id_columns=["term"])
+
+
+def _se_label(method: str, cluster: str | None, n_boot: int, seed: int | None) -> str:
+    if method == "analytic":
+        return method
+    over = "" if cluster is None else f" of clusters '{cluster}'"
+    return f"bootstrap{over} ({n_boot}, seed {seed})"
 
 
 def _option(value: str, allowed: tuple[str, ...], name: str) -> str:
