@@ -87,8 +87,10 @@ def main() -> None:
     runs = [_run(config) for _ in range(args.repeat)]
     result = _summarise(runs, args.scale, raw, load_start)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ingest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / "ingest.md").write_text(_markdown(result), encoding="utf-8")
+    # the default scale (100, the target) keeps the plain name; others get their own
+    stem = "ingest" if args.scale == 100 else f"ingest_scale{args.scale:g}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{stem}.md").write_text(_markdown(result), encoding="utf-8")
     print(_markdown(result))
 
 
