@@ -17,6 +17,7 @@ small cells. Modules, one idea each:
 ``disclosure``   :func:`suppress_crosstab`, :func:`suppress_results`: small-cell suppression
 ``coarsen``      merge small units and age bands before suppressing
 ``spreadsheet``  :func:`safe_cell`: no cell starts a formula from data
+``gate``         :func:`check_outgoing`: the last check on the files about to leave
 """
 
 from evaluation.privacy.coarsen import (
@@ -34,6 +35,7 @@ from evaluation.privacy.disclosure import (
     suppress_results,
     suppression_footnote,
 )
+from evaluation.privacy.gate import Finding, GateResult, check_outgoing, mask, project_forbidden
 from evaluation.privacy.keys import (
     DEMO_PSEUDONYM_KEY,
     KEY_ENV,
@@ -56,20 +58,25 @@ __all__ = [
     "KEY_FILE_ENV",
     "OTHER_RURAL_UNITS",
     "Coarsening",
+    "Finding",
+    "GateResult",
     "PrivacyPlan",
     "PseudonymKey",
     "Pseudonymiser",
     "SuppressedTable",
     "age_bands",
+    "check_outgoing",
     "find_personal_columns",
     "key_fingerprint",
     "load_key",
+    "mask",
     "merge_small_bands",
     "merge_small_categories",
     "normalise_identifier",
     "personal_by_content",
     "personal_by_name",
     "plan_privacy",
+    "project_forbidden",
     "pseudonymise",
     "recoverable_cells",
     "safe_cell",

@@ -2,15 +2,20 @@
 
 The steps of :mod:`evaluation.schedule.jobs` after the run; see that module for the whole
 sequence and why an interrupted e-mail is never sent again.
+
+The disclosure gate (:mod:`evaluation.schedule.gating`) checks the run's outgoing files
+before the first target; a finding blocks every target.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaluation.errors import DeliveryError, WorkbenchError
 from evaluation.paths import reports_dir
+from evaluation.privacy.gate import GateResult
 from evaluation.schedule import alerts
 from evaluation.schedule.alerts import error_text, target_name
 from evaluation.schedule.delivery.folder import dated_name, deliver_to_folder
@@ -23,21 +28,30 @@ from evaluation.schedule.delivery.message import (
 )
 from evaluation.schedule.delivery.smtp import UncertainDeliveryError
 from evaluation.schedule.due import Task
+from evaluation.schedule.gating import block, gate_run, newer_run_after_block
 from evaluation.schedule.ledger import PeriodState
 from evaluation.schedule.periods import Period
 
 if TYPE_CHECKING:
     from evaluation.schedule.jobs import JobWork
 
+_log = logging.getLogger("evaluation.schedule")
+MAX_ALERT_FINDINGS = 20
+
 
 def deliver(work: JobWork, task: Task, state: PeriodState) -> None:
     """Deliver the period's finished run to every target that does not have it yet.
 
-    Targets already ``sent`` or ``uncertain`` are left alone; an e-mail found ``sending``
-    (the process died while sending) becomes ``uncertain``; a target out of tries gives up;
-    under ``serve`` a failed target waits for its backoff.
+    Targets already ``sent`` or ``uncertain`` are left alone, and so are targets the
+    disclosure gate blocked for this run; an e-mail found ``sending`` (the process died
+    while sending) becomes ``uncertain``; a target out of tries gives up; under ``serve`` a
+    failed target waits for its backoff. Before the first send the gate checks the run's
+    outgoing files; a finding blocks every target (see the module docstring).
     """
+    state = newer_run_after_block(work, task, state)
     folder = work.run_folder(state)
+    verdict: GateResult | None = None
+    held = []
     for name in work.job.targets:
         if work.services.stop.is_set():
             work.act(task, "stopped", "stopped before delivery (stop requested)")
@@ -46,6 +60,9 @@ def deliver(work: JobWork, task: Task, state: PeriodState) -> None:
         same = target.due == task.due
         failures = target.failures if same else 0
         if target.status in ("sent", "uncertain") or (target.status == "gave_up" and same):
+            continue
+        if target.status == "blocked" and target.run_id == state.run_id:
+            held.append(name)
             continue
         if target.status == "sending" and name.startswith("mailto:"):
             _uncertain(work, task, name, target.message_id, "the process stopped while sending")
@@ -59,11 +76,28 @@ def deliver(work: JobWork, task: Task, state: PeriodState) -> None:
                 message = f"delivery to {target_name(name)} again at {retry_at:%H:%M:%S} UTC"
                 work.act(task, "waiting", message, retry_at)
                 continue
+        if verdict is None:
+            try:
+                verdict = gate_run(work, folder)
+            except (WorkbenchError, OSError) as error:
+                why = f"the disclosure gate could not run: {error_text(error)}"
+                _delivery_failed(work, task, name, failures, why)
+                continue
+            if not verdict.passed:
+                block(work, task, state, verdict)
+                return
         if name.startswith("folder:"):
             _to_folder(work, task, state, folder, name, failures)
         else:
             _by_email(work, task, state, folder, name, failures)
         state = work.state(task.period.key)
+    if held:
+        work.act(
+            task,
+            "skipped",
+            f"not sent to {len(held)} target(s): the disclosure gate blocked run "
+            f"{state.run_id}; a new run for {task.period.key} is checked afresh",
+        )
 
 
 def _to_folder(

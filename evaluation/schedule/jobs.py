@@ -12,8 +12,10 @@ takes the job's lock (another scheduler running the job makes this one skip it),
    retried: waiting does not fix them. (:mod:`evaluation.schedule.running`)
 2. **Deliver** the published run: to the shared folder first (so e-mails can point to it),
    then by e-mail, one message per recipient. A failed delivery is tried again by the next
-   ``once``; after ``attempts`` failures the administrator is told.
-   (:mod:`evaluation.schedule.delivering`)
+   ``once``; after ``attempts`` failures the administrator is told. Before anything leaves,
+   the disclosure gate (:func:`evaluation.privacy.gate.check_outgoing`) reads the files;
+   if it finds personal data nothing is sent, the run is never sent, and only a new run
+   for the period is delivered. (:mod:`evaluation.schedule.delivering`)
 
 Every step is written to the ledger *before* it starts (``run_started``,
 ``delivery_sending``) and *after* it ends, each line fsync-ed. After a crash the next call
@@ -51,6 +53,7 @@ from evaluation.schedule.alerts import error_text
 from evaluation.schedule.delivering import deliver
 from evaluation.schedule.delivery.message import message_id_for, plain_message
 from evaluation.schedule.due import Task, plan_job
+from evaluation.schedule.gating import republished_tasks
 from evaluation.schedule.ledger import Ledger, PeriodState
 from evaluation.schedule.lock import JobLock
 from evaluation.schedule.model import Job, Schedule
@@ -137,7 +140,8 @@ class Action:
     """One thing ``run_once`` did (or decided not to do) for a job and period.
 
     ``status`` is one of ``published``, ``delivered``, ``skipped``, ``missed``, ``failed``,
-    ``gave_up``, ``delivery_failed``, ``uncertain``, ``waiting``, ``locked``, ``stopped``.
+    ``gave_up``, ``delivery_failed``, ``uncertain``, ``blocked`` (the disclosure gate found
+    personal data), ``waiting``, ``locked``, ``stopped``.
     """
 
     job: str
@@ -149,7 +153,7 @@ class Action:
     @property
     def failed(self) -> bool:
         """Whether this action is a failure (makes ``once`` exit with status 1)."""
-        return self.status in ("failed", "gave_up", "delivery_failed", "uncertain")
+        return self.status in ("failed", "gave_up", "delivery_failed", "uncertain", "blocked")
 
     def describe(self) -> str:
         """``monitoring-monthly 2026-10: delivered to pm@example.org``."""
@@ -214,12 +218,9 @@ class JobWork:
                 message = f"skipped: another scheduler is running this job ({lock.holder})"
                 _log.info("%s: %s", self.job.id, message)
                 return [Action(self.job.id, "", "locked", message)]
-            tasks = plan_job(
-                self.job,
-                self.ledger.periods(self.job.id),
-                self.ledger.last_due(self.job.id),
-                self.now,
-            )
+            periods = self.ledger.periods(self.job.id)
+            tasks = plan_job(self.job, periods, self.ledger.last_due(self.job.id), self.now)
+            tasks += republished_tasks(self, periods, tasks)
             for task in tasks:
                 if self.services.stop.is_set():
                     self.act(task, "stopped", "stopped before this step (stop requested)")

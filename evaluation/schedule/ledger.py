@@ -9,7 +9,8 @@ the next event). Appends from several processes are serialised with ``flock`` on
 Every entry has ``time`` (when it was written, UTC), ``job``, ``period`` (the ledger key of
 :mod:`evaluation.schedule.periods`), ``due`` (the scheduled time the work is for, UTC) and
 ``event``, one of :data:`EVENTS`; other keys depend on the event (``attempt``, ``run_id``,
-``folder``, ``target``, ``message_id``, ``error``, ``reason``, ``files``).
+``folder``, ``target``, ``message_id``, ``error``, ``reason``, ``files``; ``findings`` of a
+``delivery_blocked``, ``replaces`` of a run published by hand after a block).
 
 The scheduled time ``due`` starts an *episode*: tries of a run or a delivery are counted
 within the episode, so a later scheduled time for the same period (a job due daily from the
@@ -43,6 +44,11 @@ EVENTS: dict[str, str] = {
     "delivery_failed": "the target certainly does not have it (error); tried again later",
     "delivery_uncertain": "sending was interrupted; it may or may not have arrived; not resent",
     "delivery_gave_up": "the last try to a target failed; the administrator is told",
+    "delivery_blocked": (
+        "the disclosure gate found personal data in the run's files (error, run_id); nothing "
+        "was sent to the target and the run is never sent; a new run for the period is checked "
+        "afresh"
+    ),
     "admin_alerted": "a failure report went to the administrator (about)",
     "admin_alert_failed": "the failure report could not be sent (error)",
 }
@@ -67,8 +73,9 @@ class TargetState:
     """Delivery of one period to one target (``folder:...`` or ``mailto:...``).
 
     ``status`` is ``pending`` (nothing yet), ``sending`` (begun, no outcome recorded: the
-    process died), ``sent``, ``failed``, ``uncertain`` or ``gave_up``; ``failures`` counts the
-    failed tries of the current episode.
+    process died), ``sent``, ``failed``, ``uncertain``, ``gave_up`` or ``blocked`` (the
+    disclosure gate stopped run ``run_id``); ``failures`` counts the failed tries of the
+    current episode.
     """
 
     target: str
@@ -78,6 +85,7 @@ class TargetState:
     message_id: str | None = None
     error: str | None = None
     due: dt.datetime | None = None
+    run_id: str | None = None
 
 
 @dataclass
@@ -134,6 +142,7 @@ _TARGET_STATUS = {
     "delivery_failed": "failed",
     "delivery_uncertain": "uncertain",
     "delivery_gave_up": "gave_up",
+    "delivery_blocked": "blocked",
 }
 
 
@@ -266,7 +275,9 @@ def _apply_target(
     if event == "delivery_failed":
         target.failures += 1
     target.message_id = entry.get("message_id") or target.message_id
-    if event in ("delivery_failed", "delivery_uncertain", "delivery_gave_up"):
+    if event in ("delivery_failed", "delivery_uncertain", "delivery_gave_up", "delivery_blocked"):
         target.error = entry.get("error") or target.error
+    if event == "delivery_blocked":
+        target.run_id = entry.get("run_id")
     target.status = _TARGET_STATUS[event]
     target.last_time = time

@@ -119,6 +119,27 @@ def _recover(work: JobWork, task: Task, state: PeriodState) -> PeriodState | Non
     )
     if found is None:
         return None
+    return adopt_run(
+        work,
+        task,
+        state,
+        found,
+        "recovered {folder}/ (published before an interruption)",
+        attempt=state.attempts,
+        recovered=True,
+    )
+
+
+def adopt_run(
+    work: JobWork,
+    task: Task,
+    state: PeriodState,
+    found: tuple[str, Path],
+    message: str,
+    **extra: object,
+) -> PeriodState:
+    """Record a run the pipeline published (``found``: run id and folder) as the period's
+    finished run; ``message`` (with ``{folder}``) is the action shown to the user."""
     run_id, folder = found
     shown = display_path(folder, work.root)
     work.ledger.append(
@@ -126,12 +147,11 @@ def _recover(work: JobWork, task: Task, state: PeriodState) -> PeriodState | Non
         task.period.key,
         "run_finished",
         state.run_due or task.due,
-        attempt=state.attempts,
         run_id=run_id,
         folder=shown,
-        recovered=True,
+        **extra,
     )
-    work.act(task, "published", f"recovered {shown}/ (published before an interruption)")
+    work.act(task, "published", message.format(folder=shown))
     return work.state(task.period.key)
 
 

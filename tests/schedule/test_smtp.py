@@ -333,3 +333,24 @@ def test_every_mail_text_exists_in_both_languages():
     for language in TEXTS:
         for key, value in TEXTS[language].items():
             assert value.strip(), f"{language}.{key} is empty"
+
+
+def test_report_files_find_the_monitoring_and_the_donor_workbooks(tmp_path):
+    from evaluation.schedule.delivery.message import report_files
+
+    monitoring, capacity = tmp_path / "monitoring", tmp_path / "capacity"
+    for folder, workbook in ((monitoring, "workbook"), (capacity, "donor_workbook")):
+        folder.mkdir()
+        for name in ("report.en.html", f"{workbook}.en.xlsx", f"{workbook}.sq.xlsx"):
+            (folder / name).write_bytes(b"x")
+    both = ("html", "workbook")
+    assert [p.name for p in report_files(monitoring, "en", both)] == [
+        "report.en.html",
+        "workbook.en.xlsx",
+    ]
+    assert [p.name for p in report_files(capacity, "en", both)] == [
+        "report.en.html",
+        "donor_workbook.en.xlsx",
+    ]
+    assert [p.name for p in report_files(capacity, "sq", both)] == ["donor_workbook.sq.xlsx"]
+    assert report_files(capacity, "en", ("pdf",)) == ()

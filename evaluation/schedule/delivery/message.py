@@ -42,7 +42,12 @@ CONTENT_TYPES: dict[str, tuple[str, str]] = {
     ".pdf": ("application", "pdf"),
     ".csv": ("text", "csv"),
 }
-FORMAT_FILES: dict[str, str] = {"html": "report.{lang}.html", "workbook": "workbook.{lang}.xlsx"}
+FORMAT_FILES: dict[str, tuple[str, ...]] = {
+    "html": ("report.{lang}.html",),
+    "workbook": ("workbook.{lang}.xlsx", "donor_workbook.{lang}.xlsx"),
+}
+"""Each format's file names in a run folder, first found wins: the monitoring report writes
+``workbook``, the baseline, endline and capacity reports ``donor_workbook``."""
 
 _log = logging.getLogger("evaluation.schedule")
 
@@ -101,8 +106,11 @@ class ReportMail:
 
 def report_files(folder: Path, language: str, formats: Sequence[str]) -> tuple[Path, ...]:
     """The files of ``formats`` for ``language`` that the run folder holds, in format order."""
-    names = [FORMAT_FILES[f].format(lang=language) for f in formats if f in FORMAT_FILES]
-    return tuple(Path(folder) / n for n in names if (Path(folder) / n).is_file())
+    found = []
+    for kind in formats:
+        paths = [Path(folder) / n.format(lang=language) for n in FORMAT_FILES.get(kind, ())]
+        found += [p for p in paths if p.is_file()][:1]
+    return tuple(found)
 
 
 def run_summary(folder: Path, language: str, period: Period, zone: str) -> Summary:
