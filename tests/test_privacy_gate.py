@@ -102,6 +102,22 @@ def test_a_workbook_with_a_phone_column_is_blocked(tmp_path):
     assert finding.found == "'Phone'"
 
 
+@pytest.mark.parametrize("number", [691234567, 355691234567, 691234567.0])
+def test_a_mobile_number_stored_as_a_number_is_blocked(tmp_path, number):
+    path = tmp_path / "workbook.en.xlsx"
+    pd.DataFrame({"unit": ["Elbasan", "Gjinar"], "cases": [14, number]}).to_excel(path, index=False)
+    (finding,) = blocked(check_outgoing([path], forbidden=FORBIDDEN), "phone")
+    assert finding.location == "sheet 'Sheet1' cell B3"
+    assert "691234567" not in finding.found
+
+
+def test_large_counts_and_estimates_are_not_phones(tmp_path):
+    path = tmp_path / "workbook.en.xlsx"
+    values = [123456789, 2_291_000, 0.691234567, 5_991_234_567, True]
+    pd.DataFrame({"estimate": values}).to_excel(path, index=False)
+    assert check_outgoing([path], forbidden=FORBIDDEN).passed
+
+
 def test_a_header_shown_under_another_column_name_is_still_caught(tmp_path):
     """The writer refuses personal column *names*; a header given as a label slips past
     it, not past the gate (the header row of a titled sheet, under its notes)."""

@@ -58,7 +58,7 @@ import pandas as pd
 
 from evaluation.errors import InstrumentError, PrivacyError
 from evaluation.paths import SOURCE_ROOT, instruments_dir
-from evaluation.privacy.patterns import EMAIL, find_phones
+from evaluation.privacy.patterns import EMAIL, find_phones, is_numeric_mobile
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -502,11 +502,21 @@ def _sheet_pieces(sheet: object) -> Iterator[_Piece]:
                 header = r in headers
                 where = f"sheet '{title}' cell {cell}" + (" (header)" if header else "")
                 yield _Piece(where, value, header=header)
+            elif _is_number(value) and is_numeric_mobile(value):
+                # a mobile number stored as a number (its leading 0 lost): written as a
+                # phone, so the phone finder sees it; no count in a report is that large
+                digits = str(int(value))
+                shown = f"+{digits}" if digits.startswith("355") else f"0{digits}"
+                yield _Piece(f"sheet '{title}' cell {get_column_letter(c)}{r}", shown)
     for row in sheet.iter_rows():  # type: ignore[attr-defined]
         for cell in row:
             if cell.comment is not None and cell.comment.text:
                 where = f"sheet '{title}' comment on {cell.coordinate}"
                 yield _Piece(where, f"{cell.comment.text} {cell.comment.author or ''}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _header_rows(sheet: object) -> set[int]:
