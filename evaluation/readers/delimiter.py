@@ -31,11 +31,15 @@ class Split:
     header_width: int
     consistent: int  # records (after the header) with the header's width
     records: int  # records after the header in the sample
+    clean: bool = True  # every quoted field closes just before a delimiter or line end
 
     @property
-    def score(self) -> tuple[bool, float, int]:
+    def score(self) -> tuple[bool, float, bool, int]:
+        # between equally consistent candidates, one whose quoted fields all close right
+        # before a delimiter wins: '"0";",,"' gives three fields with ',' but only ';'
+        # parses it strictly (Kobo quotes every field)
         share = self.consistent / self.records if self.records else 1.0
-        return (self.header_width > 1, share, self.header_width)
+        return (self.header_width > 1, share, self.clean, self.header_width)
 
     def describe(self) -> str:
         name = _NAMES.get(self.delimiter, repr(self.delimiter))
@@ -82,7 +86,19 @@ def measure(text: str, complete: bool, delimiter: str) -> Split:
     if not widths:
         return Split(delimiter, 0, 0, 0)
     header, rest = widths[0], widths[1:]
-    return Split(delimiter, header, sum(w == header for w in rest), len(rest))
+    clean = _quotes_close(text, delimiter, len(widths))
+    return Split(delimiter, header, sum(w == header for w in rest), len(rest), clean)
+
+
+def _quotes_close(text: str, delimiter: str, records: int) -> bool:
+    """Whether the first ``records`` records parse under the csv module's strict rules."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for _ in zip(range(records), reader, strict=False):
+            pass
+    except csv.Error:
+        return False
+    return True
 
 
 def sniff(text: str, complete: bool) -> Choice:
