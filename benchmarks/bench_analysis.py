@@ -16,25 +16,17 @@ Timings are the best and median of a few runs after a warm-up; peak memory is th
 from __future__ import annotations
 
 import datetime as dt
-import json
 import platform
-import statistics
-import time
-import tracemalloc
 import warnings
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import timed, write_results
 
 from evaluation.analysis_plan import ImpactPlan, run_plan
 from evaluation.panel import link_waves
 from evaluation.risk import risk_model
 from evaluation.survey import Design
-
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 
 
 def survey_waves(schools: int, size: int, seed: int = 1) -> pd.DataFrame:
@@ -90,22 +82,6 @@ def risk_data(n: int, schools: int, seed: int = 2) -> pd.DataFrame:
     )
 
 
-def timed(call: Callable[[], object], runs: int) -> dict[str, float]:
-    """Best and median wall time of ``runs`` calls after a warm-up, and peak memory of one."""
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    tracemalloc.start()
-    call()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return {"best_s": min(times), "median_s": statistics.median(times), "runs": runs,
-            "peak_mb": peak / 2**20}  # fmt: skip
-
-
 def main() -> None:
     warnings.simplefilter("ignore")
     families = {"attitudes": ["attitudes_scale"], "behaviour": ["any_delinquency"],
@@ -140,15 +116,13 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "processor": platform.machine()},
         "cases": cases,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "analysis.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     lines = ["| case | rows | best (s) | median (s) | peak memory (MB) |", "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for c in cases:
         lines.append(
             f"| {c['case']} | {c['rows']:,} | {c['best_s']:.3f} | {c['median_s']:.3f} | "
             f"{c['peak_mb']:.0f} |"
         )
-    (RESULTS / "analysis.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_results("analysis", record, "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

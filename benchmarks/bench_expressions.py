@@ -17,14 +17,13 @@ import platform
 import resource
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import write_results
 
 from evaluation.expressions import ExpressionFrame, compile_expression
 
-HERE = Path(__file__).resolve().parent
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 240_000
 TODAY = dt.date(2024, 6, 1)
 
@@ -129,9 +128,7 @@ def main() -> None:
         ],
         "rows_failing_first_10": failing[:10],
     }
-    out = HERE / "results" / "expressions.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results("expressions", results)
     print(json.dumps(results, indent=2))
 
 

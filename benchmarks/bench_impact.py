@@ -15,22 +15,14 @@ Usage: ``.venv/bin/python benchmarks/bench_impact.py``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import platform
-import statistics
-import time
-import tracemalloc
 import warnings
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import timed, write_results
 
 from evaluation.impact import balance_table, did, wild_cluster_bootstrap
-
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 
 
 def make_did_data(rows: int, clusters: int, seed: int = 1) -> pd.DataFrame:
@@ -51,26 +43,6 @@ def make_did_data(rows: int, clusters: int, seed: int = 1) -> pd.DataFrame:
             "cluster": cluster,
         }
     )
-
-
-def timed(call: Callable[[], object], runs: int) -> dict[str, float]:
-    """Best and median wall time of ``runs`` calls after a warm-up, and peak memory of one."""
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    tracemalloc.start()
-    call()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return {
-        "best_s": min(times),
-        "median_s": statistics.median(times),
-        "runs": runs,
-        "peak_mb": peak / 2**20,
-    }
 
 
 def main() -> None:
@@ -128,9 +100,7 @@ def main() -> None:
         "versions": {"numpy": np.__version__, "pandas": pd.__version__},
         "results": results,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "impact.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / "impact.md").write_text(_markdown(payload))
+    write_results("impact", payload, _markdown(payload))
 
 
 def _markdown(payload: dict) -> str:

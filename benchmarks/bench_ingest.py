@@ -22,16 +22,16 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
+from _common import machine_and_load, write_results
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "work" / "ingest"
-RESULTS = HERE / "results"
 TARGET_SECONDS = 30.0
 TARGET_PEAK_MB = 2048.0
 
@@ -86,11 +86,9 @@ def main() -> None:
     load_start = os.getloadavg()[0]
     runs = [_run(config) for _ in range(args.repeat)]
     result = _summarise(runs, args.scale, raw, load_start)
-    RESULTS.mkdir(parents=True, exist_ok=True)
     # the default scale (100, the target) keeps the plain name; others get their own
     stem = "ingest" if args.scale == 100 else f"ingest_scale{args.scale:g}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"{stem}.md").write_text(_markdown(result), encoding="utf-8")
+    write_results(stem, result, _markdown(result))
     print(_markdown(result))
 
 
@@ -134,13 +132,7 @@ def _summarise(runs: list[dict], scale: float, raw: Path, load_start: float) -> 
     return {
         "benchmark": "workbench ingest demo (evaluation.ingest.ingest_dataset)",
         "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_1m_at_start": round(load_start, 2),
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-            "note": "wall times grow with other load on the machine; cpu_seconds less so",
-        },
+        "machine": machine_and_load(load_start),
         "scale": scale,
         "files": {x["file"]: {"rows": x["rows"], "format": x["format"]} for x in last["reads"]},
         "rows_read": last["rows_read"],

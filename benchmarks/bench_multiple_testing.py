@@ -21,36 +21,21 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import platform
-import statistics
 import time
 import warnings
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import statsmodels
+from _common import timed, write_results
 from statsmodels.stats.multitest import multipletests
 
 from evaluation.analysis_plan import ImpactPlan, run_plan
 from evaluation.impact import adjust_pvalues
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 STATSMODELS = {"bonferroni": "bonferroni", "holm": "holm", "hochberg": "simes-hochberg", "hommel": "hommel", "bh": "fdr_bh", "by": "fdr_by"}  # fmt: skip
 HEAP_OBJECTS = 2_000_000  # dicts, each holding a list: about 4 million tracked containers
-
-
-def timed(call: Callable[[], object], runs: int) -> dict[str, float]:
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return {"best_s": min(times), "median_s": statistics.median(times), "runs": runs}
 
 
 def adjustment_timings(p: np.ndarray, heap: str) -> list[dict[str, object]]:
@@ -62,7 +47,7 @@ def adjustment_timings(p: np.ndarray, heap: str) -> list[dict[str, object]]:
         ):
             rows.append(
                 {"method": method, "implementation": implementation, "heap": heap,
-                 **timed(call, runs)}
+                 **timed(call, runs, peak_memory=False)}
             )  # fmt: skip
     return rows
 
@@ -136,9 +121,7 @@ def main() -> None:
         "adjust": rows,
         "run_plan": plan,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "multiple_testing.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / "multiple_testing.md").write_text(_markdown(payload))
+    write_results("multiple_testing", payload, _markdown(payload))
 
 
 def _markdown(payload: dict) -> str:

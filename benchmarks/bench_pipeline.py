@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from _common import write_results
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
@@ -99,9 +100,7 @@ def main() -> None:
             "render_large": time_render(tables=40, rows=200),
             "import_evaluation_pipeline_seconds": import_seconds(),
         }
-    out = HERE / "results" / "pipeline.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results("pipeline", results)
     print(json.dumps(results, indent=2))
 
 

@@ -28,7 +28,6 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -37,10 +36,11 @@ import sys
 import time
 from pathlib import Path
 
+from _common import machine_and_load, write_results
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / "work" / "privacy"
-RESULTS = HERE / "results"
 OLD_COMMIT = "77520e4"
 TARGET_SECONDS = 3.0  # scale 1: clean folder + one report folder
 FREE_TEXT = ("notes", "r_improve", "anything_else", "action_points")
@@ -72,20 +72,12 @@ def main() -> None:
     result = {
         "benchmark": "evaluation.privacy: scan_for_values speed, scrub_text recall",
         "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_1m_at_start": round(load_start, 2),
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-            "note": "wall times grow with other load on the machine; cpu_seconds less so",
-        },
+        "machine": machine_and_load(load_start),
         "scan": scans,
         "scan_target_seconds": TARGET_SECONDS,
         "scrub": _scrub(args.scrub_scale),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "privacy.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / "privacy.md").write_text(_markdown(result), encoding="utf-8")
+    write_results("privacy", result, _markdown(result))
     print(_markdown(result))
 
 

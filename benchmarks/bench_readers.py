@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import machine_and_load
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
-    load_at_start = round(os.getloadavg()[0], 2)
+    load_at_start = os.getloadavg()[0]
     cases = {}
     for variant in ("fast", "multiline", "ragged", "short", "many_ragged"):
         path = WORK / f"kobo_{variant}.csv"
@@ -155,13 +155,7 @@ def main() -> None:
     result = {
         "benchmark": "evaluation.readers.read_export",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_1m_at_start": load_at_start,
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-            "note": "wall times grow with other load on the machine; cpu_seconds less so",
-        },
+        "machine": machine_and_load(load_at_start),
         "cases": cases,
     }
     RESULTS.parent.mkdir(exist_ok=True)

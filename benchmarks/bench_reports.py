@@ -55,24 +55,67 @@ def demo_project(folder: Path, params: tuple[str, ...], scale: float = 1.0) -> P
     return folder
 
 
+def report_project(tmp: str, report: str) -> Path:
+    """:func:`demo_project` at scale 1 in ``tmp`` with the params ``report`` needs."""
+    return demo_project(Path(tmp) / "project", ("datasets.yaml", "logframe.yaml", f"{report}.yaml"))
+
+
+def run_repeatedly(
+    root: Path,
+    report: str,
+    repeat: int,
+    options: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
+) -> tuple[list[float], list[dict]]:
+    """Run ``workbench run REPORT [OPTIONS]`` ``repeat`` times, each in a fresh process with
+    ``extra_env`` added to the environment; the wall seconds and the manifest's ``timings``
+    of each run."""
+    env = {**os.environ, "WORKBENCH_ROOT": str(root), **(extra_env or {})}
+    command = [str(WORKBENCH), "run", report, *options, "--no-progress"]
+    walls, timings = [], []
+    for _ in range(repeat):
+        clock = time.perf_counter()
+        subprocess.run(command, check=True, env=env, cwd=root, capture_output=True)
+        walls.append(time.perf_counter() - clock)
+        manifest = json.loads((root / "reports" / report / "latest" / "manifest.json").read_text())
+        timings.append(manifest["timings"])
+    return walls, timings
+
+
+def run_record(command: str, repeat: int, walls: list[float]) -> dict:
+    """What every report benchmark records first: the command, the demo world's scale, the
+    number of runs and their wall seconds (each and median)."""
+    return {
+        "command": command,
+        "demo_scale": 1.0,
+        "repeat": repeat,
+        **wall_record(walls),
+    }
+
+
+def wall_record(walls: list[float]) -> dict:
+    """Each run's wall seconds and their median, to 0.01 s."""
+    return {
+        "wall_seconds": [round(w, 2) for w in walls],
+        "wall_seconds_median": round(statistics.median(walls), 2),
+    }
+
+
+def slowest_cells(notebooks: list[dict], count: int = 3) -> dict:
+    """Per notebook language, its ``count`` slowest cells from the manifest."""
+    return {
+        n["language"]: sorted(n.get("cells", []), key=lambda c: -c.get("seconds", 0))[:count]
+        for n in notebooks
+    }
+
+
 def bench_monitoring(repeat: int) -> dict:
     """``workbench run monitoring --period 2023-10`` (both languages, HTML and workbook) on
     the demo world at scale 1, in a fresh process each time; and ``build_report`` alone."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = demo_project(
-            Path(tmp) / "project", ("datasets.yaml", "logframe.yaml", "monitoring.yaml")
-        )
+        root = report_project(tmp, "monitoring")
+        walls, timings = run_repeatedly(root, "monitoring", repeat, ("--period", "2023-10"))
         env = {**os.environ, "WORKBENCH_ROOT": str(root)}
-        command = [str(WORKBENCH), "run", "monitoring", "--period", "2023-10", "--no-progress"]
-        walls, cells = [], []
-        for _ in range(repeat):
-            clock = time.perf_counter()
-            subprocess.run(command, check=True, env=env, cwd=root, capture_output=True)
-            walls.append(time.perf_counter() - clock)
-            manifest = json.loads(
-                (root / "reports" / "monitoring" / "latest" / "manifest.json").read_text()
-            )
-            cells.append(manifest["timings"])
         child = (
             "import time; from evaluation import monitoring as m; t = time.perf_counter(); "
             "m.build_report(settings=m.MonitoringSettings(period='2023-10')); "
@@ -91,15 +134,12 @@ def bench_monitoring(repeat: int) -> dict:
             )
             for _ in range(repeat)
         ]
-    notebooks = cells[-1]["notebooks"]
+    notebooks = timings[-1]["notebooks"]
+    command = "workbench run monitoring --period 2023-10 (languages en, sq; html, workbook)"
     return {
-        "command": "workbench run monitoring --period 2023-10 (languages en, sq; html, workbook)",
-        "demo_scale": 1.0,
-        "repeat": repeat,
-        "wall_seconds": [round(w, 2) for w in walls],
-        "wall_seconds_median": round(statistics.median(walls), 2),
+        **run_record(command, repeat, walls),
         "notebook_seconds": {n["language"]: n["wall_seconds"] for n in notebooks},
-        "render_seconds": cells[-1].get("render_seconds"),
+        "render_seconds": timings[-1].get("render_seconds"),
         "build_report_seconds_median": round(statistics.median(builds), 2),
     }
 
@@ -112,33 +152,14 @@ def bench_capacity(repeat: int) -> dict:
     """``workbench run capacity`` (both languages, HTML and donor workbook) on the demo world
     at scale 1, in a fresh process each time; the slowest cells from the manifest."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = demo_project(
-            Path(tmp) / "project", ("datasets.yaml", "logframe.yaml", "capacity.yaml")
-        )
-        env = {**os.environ, "WORKBENCH_ROOT": str(root)}
-        command = [str(WORKBENCH), "run", "capacity", "--no-progress"]
-        walls, timings = [], []
-        for _ in range(repeat):
-            clock = time.perf_counter()
-            subprocess.run(command, check=True, env=env, cwd=root, capture_output=True)
-            walls.append(time.perf_counter() - clock)
-            manifest = json.loads(
-                (root / "reports" / "capacity" / "latest" / "manifest.json").read_text()
-            )
-            timings.append(manifest["timings"])
+        root = report_project(tmp, "capacity")
+        walls, timings = run_repeatedly(root, "capacity", repeat)
     notebooks = timings[-1]["notebooks"]
     return {
-        "command": "workbench run capacity (languages en, sq; html, workbook)",
-        "demo_scale": 1.0,
-        "repeat": repeat,
-        "wall_seconds": [round(w, 2) for w in walls],
-        "wall_seconds_median": round(statistics.median(walls), 2),
+        **run_record("workbench run capacity (languages en, sq; html, workbook)", repeat, walls),
         "notebook_seconds": {n["language"]: n["wall_seconds"] for n in notebooks},
         "render_seconds": timings[-1].get("render_seconds"),
-        "slowest_cells": {
-            n["language"]: sorted(n.get("cells", []), key=lambda c: -c.get("seconds", 0))[:3]
-            for n in notebooks
-        },
+        "slowest_cells": slowest_cells(notebooks),
     }
 
 
@@ -153,9 +174,7 @@ def bench_endline(repeat: int) -> dict:
     ``OPENBLAS_NUM_THREADS=1``: the plan's many small matrix products are slower with
     OpenBLAS's threads than without on this 2-core machine (same numbers either way)."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = demo_project(
-            Path(tmp) / "project", ("datasets.yaml", "logframe.yaml", "endline.yaml")
-        )
+        root = report_project(tmp, "endline")
         results = {
             name: _time_endline(root, extra, repeat)
             for name, extra in (
@@ -173,24 +192,13 @@ def bench_endline(repeat: int) -> dict:
 
 
 def _time_endline(root: Path, extra: dict, repeat: int) -> dict:
-    env = {**os.environ, "WORKBENCH_ROOT": str(root), **extra}
-    command = [str(WORKBENCH), "run", "endline", "--no-progress"]
-    walls, timings = [], []
-    for _ in range(repeat):
-        clock = time.perf_counter()
-        subprocess.run(command, check=True, env=env, cwd=root, capture_output=True)
-        walls.append(time.perf_counter() - clock)
-        manifest = json.loads(
-            (root / "reports" / "endline" / "latest" / "manifest.json").read_text()
-        )
-        timings.append(manifest["timings"])
+    walls, timings = run_repeatedly(root, "endline", repeat, extra_env=extra)
     notebooks = [n for t in timings for n in t["notebooks"]]
     analysis = [max(c.get("seconds", 0) for c in n.get("cells", [])) for n in notebooks]
     per_notebook = [n["wall_seconds"] for n in notebooks]
     return {
         "environment": extra,
-        "wall_seconds": [round(w, 2) for w in walls],
-        "wall_seconds_median": round(statistics.median(walls), 2),
+        **wall_record(walls),
         "notebook_seconds_median": round(statistics.median(per_notebook), 2),
         "analysis_cell_seconds_median": round(statistics.median(analysis), 2),
         "other_cells_seconds_median": round(
@@ -208,20 +216,8 @@ def bench_baseline(repeat: int) -> dict:
     at scale 1 with the committed params/baseline.yaml, in a fresh process each time; per
     notebook its wall time (kernel start included) and the three slowest cells."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = demo_project(
-            Path(tmp) / "project", ("datasets.yaml", "logframe.yaml", "baseline.yaml")
-        )
-        env = {**os.environ, "WORKBENCH_ROOT": str(root)}
-        command = [str(WORKBENCH), "run", "baseline", "--no-progress"]
-        walls, timings = [], []
-        for _ in range(repeat):
-            clock = time.perf_counter()
-            subprocess.run(command, check=True, env=env, cwd=root, capture_output=True)
-            walls.append(time.perf_counter() - clock)
-            manifest = json.loads(
-                (root / "reports" / "baseline" / "latest" / "manifest.json").read_text()
-            )
-            timings.append(manifest["timings"])
+        root = report_project(tmp, "baseline")
+        walls, timings = run_repeatedly(root, "baseline", repeat)
     notebooks = [n for t in timings for n in t["notebooks"]]
     per_language = {
         language: [n["wall_seconds"] for n in notebooks if n["language"] == language]
@@ -229,20 +225,13 @@ def bench_baseline(repeat: int) -> dict:
     }
     last = timings[-1]["notebooks"]
     return {
-        "command": "workbench run baseline (languages en, sq; html, workbook)",
-        "demo_scale": 1.0,
-        "repeat": repeat,
-        "wall_seconds": [round(w, 2) for w in walls],
-        "wall_seconds_median": round(statistics.median(walls), 2),
+        **run_record("workbench run baseline (languages en, sq; html, workbook)", repeat, walls),
         "notebook_seconds": per_language,
         "notebook_seconds_median": round(
             statistics.median(n["wall_seconds"] for n in notebooks), 2
         ),
         "render_seconds": [t.get("render_seconds") for t in timings],
-        "slowest_cells": {
-            n["language"]: sorted(n.get("cells", []), key=lambda c: -c.get("seconds", 0))[:3]
-            for n in last
-        },
+        "slowest_cells": slowest_cells(last),
         "target_seconds_per_notebook": 10,
     }
 

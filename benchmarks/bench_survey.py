@@ -265,52 +265,45 @@ def time_ours(data: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def child_json(command: list[str], failure: str) -> dict[str, object] | None:
+    """The JSON a child process prints on its last line, or None (with ``failure`` and the
+    end of its stderr printed) when it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"{failure}: {done.stderr.strip()[-300:]}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_r(csv: Path, out: Path) -> dict[str, object] | None:
     """R's svyby on the same CSV, or None when R or its packages are missing."""
     if shutil.which("Rscript") is None:
         return None
     with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as script:
         script.write(R_SCRIPT)
-    done = subprocess.run(
-        ["Rscript", script.name, str(csv), str(out), str(REPEATS)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    Path(script.name).unlink()
-    if done.returncode != 0:
-        print(f"R failed, skipping R columns: {done.stderr.strip()[-300:]}", file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        return child_json(
+            ["Rscript", script.name, str(csv), str(out), str(REPEATS)],
+            "R failed, skipping R columns",
+        )
+    finally:
+        Path(script.name).unlink()
 
 
 def run_svy(python: str, csv: Path, out: Path) -> dict[str, object] | None:
     """svy's mean by domain on the same CSV, or None if it fails."""
-    done = subprocess.run(
-        [python, "-c", SVY_SCRIPT, str(csv), str(out), str(REPEATS)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        print(f"svy failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    command = [python, "-c", SVY_SCRIPT, str(csv), str(out), str(REPEATS)]
+    return child_json(command, "svy failed")
 
 
 def run_svy_reference(python: str) -> dict[str, object] | None:
     """svy on the R reference cases: per case and statistic, which parts agree at 1e-6."""
     reference = HERE.parent / "tests" / "reference"
-    done = subprocess.run(
-        [python, "-c", SVY_REFERENCE_SCRIPT, str(reference)],
-        capture_output=True,
-        text=True,
-        check=False,
+    found = child_json(
+        [python, "-c", SVY_REFERENCE_SCRIPT, str(reference)], "svy reference run failed"
     )
-    if done.returncode != 0:
-        print(f"svy reference run failed: {done.stderr.strip()[-300:]}", file=sys.stderr)
+    if found is None:
         return None
-    found = json.loads(done.stdout.strip().splitlines()[-1])
     failures = sorted(
         f"{case}.{stat}.{part}"
         for case, stats in found["results"].items()

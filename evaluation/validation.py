@@ -52,3 +52,16 @@ def require_positive(values: np.ndarray, column: str, what: str = "data") -> Non
             f"{what}, column '{column}': {int(bad.sum())} rows have a value that is missing, "
             f"zero or negative (rows {format_values(rows)}); it must be positive"
         )
+
+
+def is_number(text: str) -> bool:
+    """Whether ``float(text)`` reads ``text`` as a number (choice names, missing codes).
+
+    ``"1"``, ``" -2.5 "``, ``"1e3"`` and Python's ``"nan"``/``"inf"`` are numbers; ``"yes"``
+    and ``""`` are not.
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

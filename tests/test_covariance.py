@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from r_reference import CLUSTER_ROBUST_OLS as CASES
+from r_reference import R_TO_OURS, REFERENCE
 
 from evaluation import covariance
 from evaluation.covariance import ClusterIndex, ModelArrays
 from evaluation.errors import EstimationError, ParamsError
 from evaluation.impact import _regression as reg
 
-REFERENCE = Path(__file__).parent / "reference"
 REL = 1e-6
-EXPECTED = json.loads((REFERENCE / "expected" / "cluster_robust_ols.json").read_text())
-CASES = {case["id"]: case for case in EXPECTED["cases"]}
-R_TO_OURS = {
-    "classical": "iid",
-    "HC0": "HC0",
-    "HC1": "HC1",
-    "HC2": "HC2",
-    "HC3": "HC3",
-    "CL_HC0": "CR0",
-    "CL_HC1": "CR1",
-    "CR2": "CR2",
-}
 
 
 def _youth() -> pd.DataFrame:

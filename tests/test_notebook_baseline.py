@@ -9,29 +9,27 @@ recoverable from the totals, no planted personal value).
 
 import json
 import re
-import shutil
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
-import nbformat
+import notebook_support as support
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
+from notebook_support import html, text, workbook
 
 from evaluation import pipeline
 from evaluation.baseline import load, sections
 from evaluation.baseline.labels import category_labels
 from evaluation.impact import balance_table
 from evaluation.indicators import compute_indicator, compute_prepared, disaggregation_table
-from evaluation.ingest import ingest_dataset
-from evaluation.params import check_params, schema_for
-from evaluation.privacy import recoverable_cells, scan_for_values
-from evaluation.synth import write_demo_world
+from evaluation.params import check_params
+from evaluation.privacy import recoverable_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = support.ROOT / "notebooks" / "10_baseline.ipynb"
+PARAMS = ("datasets.yaml", "logframe.yaml", "baseline.yaml")
 SCALE = 0.3
 THRESHOLD = 10
 DISAGGREGATION_SHEETS = {
@@ -43,21 +41,10 @@ DISAGGREGATION_SHEETS = {
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("baseline-project")
-    for folder in ("notebooks", "params", "surveys/instruments"):
-        (root / folder).mkdir(parents=True)
-    shutil.copy(ROOT / "notebooks" / "10_baseline.ipynb", root / "notebooks")
-    for name in ("datasets.yaml", "logframe.yaml", "baseline.yaml"):
-        shutil.copy(ROOT / "params" / name, root / "params")
-    for form in (ROOT / "surveys" / "instruments").glob("*.xlsx"):
-        shutil.copy(form, root / "surveys" / "instruments")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBENCH_ROOT", str(root))
-        write_demo_world(root / "surveys" / "data" / "demo" / "raw", scale=SCALE)
-        ingest_dataset("demo", root=root)
+    with support.demo_project(root, NOTEBOOK, PARAMS, SCALE):
         run = pipeline.run_report("baseline", root=root, progress=False)
         data = load(offline_run(root))
-    truth = json.loads((root / "surveys/data/demo/raw/truth.json").read_text(encoding="utf-8"))
-    return SimpleNamespace(root=root, run=run, truth=truth, data=data)
+    return SimpleNamespace(root=root, run=run, truth=support.read_truth(root), data=data)
 
 
 def offline_run(root: Path, language: str = "en") -> SimpleNamespace:
@@ -74,18 +61,6 @@ def offline_run(root: Path, language: str = "en") -> SimpleNamespace:
         record_input=lambda path: None,
         note=lambda text: None,
     )
-
-
-def html(world, language):
-    return world.run.html[language].read_text(encoding="utf-8")
-
-
-def text(world, language):
-    return " ".join(BeautifulSoup(html(world, language), "html.parser").get_text(" ").split())
-
-
-def workbook(world, language):
-    return openpyxl.load_workbook(world.run.folder / f"donor_workbook.{language}.xlsx")
 
 
 def table_rows(ws):
@@ -111,31 +86,20 @@ def table_rows(ws):
 
 # --------------------------------------------------------------------------- published
 def test_both_languages_are_published_with_notebook_html_and_workbook(world):
-    names = {p.name for p in world.run.folder.iterdir()}
-    for language in ("en", "sq"):
-        assert {
-            f"10_baseline.{language}.ipynb",
-            f"report.{language}.html",
-            f"donor_workbook.{language}.xlsx",
-        } <= names
-    assert "manifest.json" in names
-    assert pipeline.latest_run("baseline", world.root) == world.run.folder
+    files = ("10_baseline.{language}.ipynb", "report.{language}.html",
+             "donor_workbook.{language}.xlsx")  # fmt: skip
+    support.assert_published(world, "baseline", files)
 
 
 def test_html_has_no_code_and_its_headings_are_in_the_language(world):
-    headings = {
+    expected = {
         "en": ("Project and comparison areas at baseline", "What the endline can detect"),
         "sq": ("Zonat e projektit dhe ato krahasuese në studimin bazë", "Besueshmëria e shkallëve"),
     }
-    for language, expected in headings.items():
-        page = html(world, language)
-        assert f'<html lang="{language}">' in page
-        for code in ("sections.", "display(", "import ", "narrative.", "In&nbsp;[", "Traceback"):
-            assert code not in page, f"{language}: {code!r} in the HTML"
-        soup = BeautifulSoup(page, "html.parser")
-        assert not soup.select(".jp-InputArea, .input_area, .jp-InputPrompt")
-        shown = [h.get_text(" ", strip=True).rstrip("¶ ") for h in soup.find_all(["h2", "h3"])]
-        assert set(expected) <= set(shown)
+    code = ("sections.", "display(", "import ", "narrative.", "In&nbsp;[", "Traceback")
+    for language, wanted in expected.items():
+        soup = support.code_free_page(world, language, code)
+        assert set(wanted) <= set(support.headings(soup, "h2", "h3"))
     assert "Raporti i studimit bazë" in text(world, "sq")
     assert "Baseline report" not in text(world, "sq")
 
@@ -281,33 +245,11 @@ def test_sample_sheet_hides_small_counts_so_that_totals_do_not_give_them_away(wo
 
 def test_workbooks_have_no_formula_cells(world):
     for language in ("en", "sq"):
-        for sheet in workbook(world, language).worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    assert cell.data_type != "f", (language, sheet.title, cell.coordinate)
-
-
-def readable_texts(folder: Path) -> dict[str, pd.DataFrame]:
-    """What readers get: the pages' text (images left out) and every workbook cell and name."""
-    texts = {}
-    for path in folder.glob("*.html"):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        for img in soup.find_all("img"):
-            img.decompose()
-        texts[path.name] = pd.DataFrame({"text": soup.get_text("\n").splitlines()})
-    for path in folder.glob("*.xlsx"):
-        book = openpyxl.load_workbook(path, read_only=True)
-        for sheet in book.worksheets:
-            rows = list(sheet.iter_rows(values_only=True))
-            texts[f"{path.name}!{sheet.title}"] = pd.DataFrame(rows).astype(str)
-            texts[f"{path.name}!{sheet.title} (name)"] = pd.DataFrame({"name": [sheet.title]})
-    return texts
+        support.assert_no_formulas(workbook(world, language), language)
 
 
 def test_no_planted_personal_value_reaches_the_report(world):
-    planted = world.truth["planted_personal_values"]["all"]
-    found = scan_for_values(readable_texts(world.run.folder), planted)
-    assert found.empty, found.head().to_string()
+    support.assert_no_planted_value(support.readable_texts(world.run.folder), world.truth)
 
 
 def test_manifest_records_the_inputs_and_method_notes(world):
@@ -319,13 +261,7 @@ def test_manifest_records_the_inputs_and_method_notes(world):
 
 
 def test_parameters_cell_declares_every_key_and_its_defaults_pass_the_checks():
-    notebook = nbformat.read(ROOT / "notebooks" / "10_baseline.ipynb", as_version=4)
-    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-    namespace: dict = {}
-    exec(cell.source, namespace)  # literal assignments only
-    values = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert set(values) == set(schema_for("baseline"))
-    checked = check_params("baseline", values, source="parameters cell")
+    checked = support.checked_parameters_cell(NOTEBOOK, "baseline")
     assert checked["balance"]["cluster"] == "school_code"
     assert checked == check_params("baseline", {}, source="defaults")
 

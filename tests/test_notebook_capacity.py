@@ -8,62 +8,34 @@ with evaluation.capacity), so the report is checked against an independent count
 
 import json
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
-import nbformat
+import notebook_support as support
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
-from bs4 import BeautifulSoup
+from notebook_support import html, text, workbook
 
 from evaluation import pipeline
 from evaluation.capacity import load_capacity
 from evaluation.errors import ParamsError
-from evaluation.ingest import ingest_dataset
-from evaluation.params import check_params, schema_for
-from evaluation.privacy import scan_for_values
+from evaluation.params import check_params
 from evaluation.report.tables import format_count, format_number
 from evaluation.schedule.summary import read_summary
-from evaluation.synth import write_demo_world
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "30_capacity_building.ipynb"
+NOTEBOOK = support.ROOT / "notebooks" / "30_capacity_building.ipynb"
+PARAMS = ("datasets.yaml", "capacity.yaml", "logframe.yaml")
 SCALE = 0.3
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("capacity-project")
-    for folder in ("notebooks", "params", "surveys/instruments"):
-        (root / folder).mkdir(parents=True)
-    shutil.copy(NOTEBOOK, root / "notebooks")
-    for name in ("datasets.yaml", "capacity.yaml", "logframe.yaml"):
-        shutil.copy(ROOT / "params" / name, root / "params")
-    for form in (ROOT / "surveys" / "instruments").glob("*.xlsx"):
-        shutil.copy(form, root / "surveys" / "instruments")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBENCH_ROOT", str(root))
-        write_demo_world(root / "surveys" / "data" / "demo" / "raw", scale=SCALE)
-        ingest_dataset("demo", root=root)
+    with support.demo_project(root, NOTEBOOK, PARAMS, SCALE):
         run = pipeline.run_report("capacity", root=root, progress=False)
     clean = root / "surveys" / "data" / "demo" / "clean"
-    truth = json.loads((root / "surveys/data/demo/raw/truth.json").read_text(encoding="utf-8"))
-    return SimpleNamespace(root=root, run=run, clean=clean, truth=truth)
-
-
-def html(world, language):
-    return world.run.html[language].read_text(encoding="utf-8")
-
-
-def text(world, language):
-    return " ".join(BeautifulSoup(html(world, language), "html.parser").get_text(" ").split())
-
-
-def workbook(world, language):
-    return openpyxl.load_workbook(world.run.folder / f"donor_workbook.{language}.xlsx")
+    return SimpleNamespace(root=root, run=run, clean=clean, truth=support.read_truth(root))
 
 
 def sheet_rows(sheet, first_header: str):
@@ -115,16 +87,9 @@ def independent_knowledge(clean: Path) -> tuple[int, float, float]:
 
 # --------------------------------------------------------------------------- tests
 def test_both_languages_are_published_with_html_workbook_and_summary(world):
-    names = {p.name for p in world.run.folder.iterdir()}
-    for language in ("en", "sq"):
-        assert {
-            f"30_capacity_building.{language}.ipynb",
-            f"report.{language}.html",
-            f"donor_workbook.{language}.xlsx",
-            f"summary.{language}.json",
-        } <= names
-    assert "manifest.json" in names
-    assert pipeline.latest_run("capacity", world.root) == world.run.folder
+    files = ("30_capacity_building.{language}.ipynb", "report.{language}.html",
+             "donor_workbook.{language}.xlsx", "summary.{language}.json")  # fmt: skip
+    support.assert_published(world, "capacity", files)
 
 
 def test_html_has_no_code_and_its_headings_are_in_the_language(world):
@@ -132,15 +97,10 @@ def test_html_has_no_code_and_its_headings_are_in_the_language(world):
         "en": ("Knowledge before and after the courses", "Capacity and partnership indicators"),
         "sq": ("Njohuritë para dhe pas kurseve", "Treguesit e kapaciteteve dhe të partneriteteve"),
     }
-    for language, headings in expected.items():
-        page = html(world, language)
-        assert f'<html lang="{language}">' in page
-        for code in ("capacity.", "display(", "import ", "narrative.", "In&nbsp;[", "Traceback"):
-            assert code not in page, f"{language}: {code!r} in the HTML"
-        soup = BeautifulSoup(page, "html.parser")
-        assert not soup.select(".jp-InputArea, .input_area, .jp-InputPrompt")
-        shown = [h.get_text(" ", strip=True).rstrip("¶ ") for h in soup.find_all("h2")]
-        assert set(headings) <= set(shown)
+    code = ("capacity.", "display(", "import ", "narrative.", "In&nbsp;[", "Traceback")
+    for language, wanted in expected.items():
+        soup = support.code_free_page(world, language, code)
+        assert set(wanted) <= set(support.headings(soup))
         assert len(soup.find_all("img")) >= 3  # hours, knowledge and scorecard figures
     assert "Capacity-building report" not in text(world, "sq")
 
@@ -179,10 +139,7 @@ def test_workbooks_have_about_first_the_sheets_and_no_formula(world):
         book = workbook(world, language)
         assert book.sheetnames[0] == about
         assert len(book.sheetnames) >= 12
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate}"
+        support.assert_no_formulas(book, language)
     english = workbook(world, "en").sheetnames
     for name in ("Logframe", "Trainings", "Participants", "Knowledge", "Scorecard by domain"):
         assert name in english
@@ -210,20 +167,10 @@ def test_small_cells_are_hidden_with_a_complement_in_every_block(world):
 
 
 def test_no_personal_value_reaches_the_report(world):
-    texts = {}
-    for path in world.run.folder.glob("*.html"):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        for img in soup.find_all("img"):
-            img.decompose()
-        texts[path.name] = pd.DataFrame({"text": soup.get_text("\n").splitlines()})
-    for path in world.run.folder.glob("*.xlsx"):
-        for sheet in openpyxl.load_workbook(path, read_only=True).worksheets:
-            rows = list(sheet.iter_rows(values_only=True))
-            texts[f"{path.name}!{sheet.title}"] = pd.DataFrame(rows).astype(str)
+    texts = support.readable_texts(world.run.folder)
     for path in world.run.folder.glob("summary.*.json"):
         texts[path.name] = pd.DataFrame({"text": [path.read_text(encoding="utf-8")]})
-    found = scan_for_values(texts, world.truth["planted_personal_values"]["all"])
-    assert found.empty, found.head().to_string()
+    support.assert_no_planted_value(texts, world.truth)
     codes = pd.read_parquet(world.clean / "training_attendance.parquet")["participant_code"]
     page = html(world, "en")
     assert not any(code in page for code in codes.dropna().unique()[:50])  # no pseudonyms
@@ -257,11 +204,5 @@ def test_selection_by_period_start_and_course(world):
 
 
 def test_parameters_cell_declares_every_key_and_its_defaults_pass_the_checks():
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-    namespace: dict = {}
-    exec(cell.source, namespace)  # literal assignments only
-    values = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert set(values) == set(schema_for("capacity"))
-    checked = check_params("capacity", values, source="parameters cell")
+    checked = support.checked_parameters_cell(NOTEBOOK, "capacity")
     assert checked == check_params("capacity", {})  # the cell says the schema's defaults

@@ -10,27 +10,21 @@ something (:func:`test_true_effects_inside_the_published_intervals`).
 
 import json
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
-import nbformat
-import openpyxl
+import notebook_support as support
 import pandas as pd
 import pytest
-from bs4 import BeautifulSoup
+from notebook_support import text, workbook
 
 from evaluation import indicators, pipeline
-from evaluation.ingest import ingest_dataset
-from evaluation.params import check_params, schema_for
-from evaluation.privacy import scan_for_values
+from evaluation.params import check_params
 from evaluation.report.tables import format_number
-from evaluation.synth import write_demo_world
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "20_endline_impact.ipynb"
+NOTEBOOK = support.ROOT / "notebooks" / "20_endline_impact.ipynb"
+PARAMS = ("datasets.yaml", "logframe.yaml", "endline.yaml")
 SMOKE_SCALE, SMOKE_REPS = 0.5, 199
-LANGUAGES = ("en", "sq")
 # truth.json's outcomes, as the report names them (attitudes on the 0-100 score, OC1.1)
 TRUE_EFFECTS = {"attitudes_scale": "attitudes_score", "any_delinquency": "any_delinquency",
                 "cannabis_30d": "cannabis_30d"}  # fmt: skip
@@ -42,34 +36,15 @@ NO_EFFECT = ("low_commitment", "antisocial_friends", "cannabis_easy", "feels_saf
 def make_world(root: Path, scale: float, overrides: dict | None = None) -> SimpleNamespace:
     """A project in ``root`` with the demo world at ``scale``, ingested, and the endline
     report run in both languages with the committed params (plus ``overrides``)."""
-    for folder in ("notebooks", "params", "surveys/instruments"):
-        (root / folder).mkdir(parents=True)
-    shutil.copy(NOTEBOOK, root / "notebooks")
-    for name in ("datasets.yaml", "logframe.yaml", "endline.yaml"):
-        shutil.copy(ROOT / "params" / name, root / "params")
-    for form in (ROOT / "surveys" / "instruments").glob("*.xlsx"):
-        shutil.copy(form, root / "surveys" / "instruments")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBENCH_ROOT", str(root))
-        write_demo_world(root / "surveys" / "data" / "demo" / "raw", scale=scale)
-        ingest_dataset("demo", root=root)
+    with support.demo_project(root, NOTEBOOK, PARAMS, scale):
         run = pipeline.run_report("endline", root=root, progress=False, overrides=overrides)
-    raw = root / "surveys" / "data" / "demo" / "raw" / "truth.json"
-    return SimpleNamespace(root=root, run=run, truth=json.loads(raw.read_text(encoding="utf-8")))
+    return SimpleNamespace(root=root, run=run, truth=support.read_truth(root))
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("endline-project")
     return make_world(root, SMOKE_SCALE, {"impact": {"reps": SMOKE_REPS}})
-
-
-def html(world, language):
-    return world.run.html[language].read_text(encoding="utf-8")
-
-
-def text(world, language):
-    return " ".join(BeautifulSoup(html(world, language), "html.parser").get_text(" ").split())
 
 
 def effects(world, language="en"):
@@ -82,16 +57,9 @@ def headline(table):
 
 # --------------------------------------------------------------------------- what is published
 def test_both_languages_are_published_with_html_workbook_and_effects(world):
-    names = {p.name for p in world.run.folder.iterdir()}
-    for language in LANGUAGES:
-        assert {
-            f"20_endline_impact.{language}.ipynb",
-            f"report.{language}.html",
-            f"donor_workbook.{language}.xlsx",
-            f"effects.{language}.csv",
-        } <= names
-    assert "manifest.json" in names
-    assert pipeline.latest_run("endline", world.root) == world.run.folder
+    files = ("20_endline_impact.{language}.ipynb", "report.{language}.html",
+             "donor_workbook.{language}.xlsx", "effects.{language}.csv")  # fmt: skip
+    support.assert_published(world, "endline", files)
 
 
 def test_html_has_no_code_and_its_headings_are_in_the_language(world):
@@ -99,15 +67,11 @@ def test_html_has_no_code_and_its_headings_are_in_the_language(world):
         "en": ("Effects of the project", "Students lost between the two rounds"),
         "sq": ("Efektet e projektit", "Nxënësit e humbur ndërmjet dy raundeve"),
     }
+    code = ("analyse(", "display(", "import ", "narrative.", "present.", "Traceback")
     for language, wanted in expected.items():
-        page = html(world, language)
-        assert f'<html lang="{language}">' in page
-        for code in ("analyse(", "display(", "import ", "narrative.", "present.", "Traceback"):
-            assert code not in page, f"{language}: {code!r} in the HTML"
-        soup = BeautifulSoup(page, "html.parser")
-        assert not soup.select(".jp-InputArea, .input_area, .jp-InputPrompt")
-        headings = [h.get_text(" ", strip=True).rstrip("¶ ") for h in soup.find_all("h2")]
-        assert set(wanted) <= set(headings), headings
+        soup = support.code_free_page(world, language, code)
+        shown = support.headings(soup)
+        assert set(wanted) <= set(shown), shown
         assert soup.find_all("img"), f"{language}: the coefficient plot is missing"
     albanian = text(world, "sq")
     assert "Raporti i vlerësimit përfundimtar të ndikimit" in albanian
@@ -181,15 +145,12 @@ def test_workbooks_have_the_donor_sheets_and_no_formula(world):
             "Mostra",
         ],
     }
-    for language in LANGUAGES:
-        book = openpyxl.load_workbook(world.run.folder / f"donor_workbook.{language}.xlsx")
+    for language in support.LANGUAGES:
+        book = workbook(world, language)
         assert book.sheetnames[0] == sheets[language][0]
         missing = [s for s in sheets[language] if s not in book.sheetnames]
         assert not missing, f"{language}: {missing} not in {book.sheetnames}"
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    assert cell.data_type != "f", f"{language} {sheet.title}!{cell.coordinate}"
+        support.assert_no_formulas(book, language)
 
 
 def test_small_indicator_values_are_hidden_in_the_workbook(world):
@@ -198,7 +159,7 @@ def test_small_indicator_values_are_hidden_in_the_workbook(world):
     logframe = indicators.load_logframe(world.root / "params" / "logframe.yaml", root=world.root)
     itt = indicators.logframe_table(logframe, indicators.compute_indicators(logframe, clean))
     small = set(itt.loc[pd.to_numeric(itt["n"]).fillna(0).between(1, 9), "id"])
-    sheet = openpyxl.load_workbook(world.run.folder / "donor_workbook.en.xlsx")["Logframe"]
+    sheet = workbook(world, "en")["Logframe"]
     rows = list(sheet.iter_rows(values_only=True))
     head = next(i for i, r in enumerate(rows) if r and r[0] == "ID")
     header = rows[head]
@@ -210,47 +171,25 @@ def test_small_indicator_values_are_hidden_in_the_workbook(world):
     assert published and all(r[n] >= 10 for r in published)
 
 
-def readable_texts(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every text a reader gets: the HTML pages (without the embedded images), every
-    workbook cell and sheet name, the effects files."""
-    texts = {}
-    for path in folder.glob("*.html"):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        for img in soup.find_all("img"):
-            img.decompose()
-        texts[path.name] = pd.DataFrame({"text": soup.get_text("\n").splitlines()})
-    for path in folder.glob("*.xlsx"):
-        book = openpyxl.load_workbook(path, read_only=True)
-        for sheet in book.worksheets:
-            rows = list(sheet.iter_rows(values_only=True))
-            texts[f"{path.name}!{sheet.title}"] = pd.DataFrame(rows).astype(str)
-            texts[f"{path.name}!{sheet.title} (name)"] = pd.DataFrame({"name": [sheet.title]})
+def texts_with_effects(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every text a reader gets: the pages, every workbook cell and sheet name, and the
+    effects files."""
+    texts = support.readable_texts(folder)
     for path in folder.glob("*.csv"):
         texts[path.name] = pd.read_csv(path).astype(str)
     return texts
 
 
 def test_no_personal_value_reaches_the_report(world):
-    planted = world.truth["planted_personal_values"]["all"]
-    found = scan_for_values(readable_texts(world.run.folder), planted)
-    assert found.empty, found.head().to_string()
-    headers = {
-        str(c)
-        for frame in readable_texts(world.run.folder).values()
-        for c in frame.iloc[:8].to_numpy().ravel()
-    }
+    texts = texts_with_effects(world.run.folder)
+    support.assert_no_planted_value(texts, world.truth)
+    headers = {str(c) for frame in texts.values() for c in frame.iloc[:8].to_numpy().ravel()}
     assert "panel_code" not in headers and "sgc_mother" not in headers
 
 
 # --------------------------------------------------------------------------- the notebook
 def test_parameters_cell_declares_every_key_and_its_defaults_pass_the_checks():
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-    namespace: dict = {}
-    exec(cell.source, namespace)  # literal assignments only
-    values = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert set(values) == set(schema_for("endline"))
-    checked = check_params("endline", values, source="parameters cell")
+    checked = support.checked_parameters_cell(NOTEBOOK, "endline")
     assert checked["impact"]["families"]["attitudes"] == ["attitudes_score", "low_commitment"]
 
 

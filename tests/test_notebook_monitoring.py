@@ -8,28 +8,25 @@ compare it with ``build_report`` on the same data (the numbers the notebook must
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
-import openpyxl
+import notebook_support as support
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
+from notebook_support import html, text, workbook
 
 from evaluation import monitoring, pipeline
-from evaluation.ingest import ingest_dataset
 from evaluation.monitoring import narrative
-from evaluation.params import check_params, load_params, schema_for
-from evaluation.privacy import scan_for_values
+from evaluation.params import load_params
 from evaluation.report.donor import SUPPRESSED_FILL
 from evaluation.report.labels import t
-from evaluation.synth import write_demo_world
 
-ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = support.ROOT / "notebooks" / "40_monitoring.ipynb"
+PARAMS = ("datasets.yaml", "monitoring.yaml", "logframe.yaml")
 SCALE = 0.3
 THRESHOLD = 10
 
@@ -37,57 +34,27 @@ THRESHOLD = 10
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("monitoring-project")
-    for folder in ("notebooks", "params", "surveys/instruments"):
-        (root / folder).mkdir(parents=True)
-    shutil.copy(ROOT / "notebooks" / "40_monitoring.ipynb", root / "notebooks")
-    for name in ("datasets.yaml", "monitoring.yaml", "logframe.yaml"):
-        shutil.copy(ROOT / "params" / name, root / "params")
-    for form in (ROOT / "surveys" / "instruments").glob("*.xlsx"):
-        shutil.copy(form, root / "surveys" / "instruments")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WORKBENCH_ROOT", str(root))
-        write_demo_world(root / "surveys" / "data" / "demo" / "raw", scale=SCALE)
-        ingest_dataset("demo", root=root)
+    with support.demo_project(root, NOTEBOOK, PARAMS, SCALE):
         run = pipeline.run_report("monitoring", root=root, progress=False)
         params = load_params("monitoring", root / "params" / "monitoring.yaml", root=root)
         settings = monitoring.MonitoringSettings.from_params(params)
         report = monitoring.build_report(settings=settings, root=root)
-    truth = json.loads((root / "surveys/data/demo/raw/truth.json").read_text(encoding="utf-8"))
-    return SimpleNamespace(root=root, run=run, report=report, truth=truth)
-
-
-def html(world, language):
-    return world.run.html[language].read_text(encoding="utf-8")
-
-
-def text(world, language):
-    return " ".join(BeautifulSoup(html(world, language), "html.parser").get_text(" ").split())
+    return SimpleNamespace(root=root, run=run, report=report, truth=support.read_truth(root))
 
 
 def test_both_languages_are_published_with_notebook_html_workbook_and_summary(world):
-    names = {p.name for p in world.run.folder.iterdir()}
-    for language in ("en", "sq"):
-        assert {
-            f"40_monitoring.{language}.ipynb",
-            f"report.{language}.html",
-            f"workbook.{language}.xlsx",
-            f"summary.{language}.json",
-        } <= names
-    assert "manifest.json" in names
-    assert pipeline.latest_run("monitoring", world.root) == world.run.folder
+    files = ("40_monitoring.{language}.ipynb", "report.{language}.html",
+             "workbook.{language}.xlsx", "summary.{language}.json")  # fmt: skip
+    support.assert_published(world, "monitoring", files)
 
 
 def test_html_has_no_code_and_its_headings_are_in_the_language(world):
+    code = ("build_report(", "display(", "import ", "narrative.", "Traceback")
     for language in ("en", "sq"):
-        page = html(world, language)
-        assert f'<html lang="{language}">' in page
-        for code in ("build_report(", "display(", "import ", "narrative.", "Traceback"):
-            assert code not in page, f"{language}: {code!r} in the HTML"
-        soup = BeautifulSoup(page, "html.parser")
-        assert not soup.select(".jp-InputArea, .input_area, .jp-InputPrompt")
-        headings = [h.get_text(" ", strip=True).rstrip("¶ ") for h in soup.find_all("h2")]
-        assert t("monitoring.sections.dv", language) in headings
-        assert t("monitoring.sections.street", language) in headings
+        soup = support.code_free_page(world, language, code)
+        shown = support.headings(soup)
+        assert t("monitoring.sections.dv", language) in shown
+        assert t("monitoring.sections.street", language) in shown
         assert soup.find("img") is not None  # the trend charts
     albanian = text(world, "sq")
     assert "Mekanizmi i referimit të rasteve të dhunës në familje" in albanian
@@ -155,7 +122,7 @@ def test_no_hidden_total_is_published_anywhere(world):
 
 def test_workbook_matches_the_report_and_hides_small_cells(world):
     for language, about in (("en", "About"), ("sq", "Rreth")):
-        book = openpyxl.load_workbook(world.run.folder / f"workbook.{language}.xlsx")
+        book = workbook(world, language, "workbook")
         assert book.sheetnames[0] == about
         shaded = 0
         for sheet in book.worksheets:
@@ -182,27 +149,11 @@ def test_workbook_matches_the_report_and_hides_small_cells(world):
             assert all(v == 0 or v >= THRESHOLD for v in numbers), (key, numbers)
 
 
-def readable_texts(folder: Path) -> dict[str, pd.DataFrame]:
-    texts = {}
-    for path in folder.glob("*.html"):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        for img in soup.find_all("img"):
-            img.decompose()
-        texts[path.name] = pd.DataFrame({"text": soup.get_text("\n").splitlines()})
-    for path in folder.glob("*.json"):
-        texts[path.name] = pd.DataFrame({"text": path.read_text(encoding="utf-8").splitlines()})
-    for path in folder.glob("*.xlsx"):
-        book = openpyxl.load_workbook(path, read_only=True)
-        for sheet in book.worksheets:
-            rows = list(sheet.iter_rows(values_only=True))
-            texts[f"{path.name}!{sheet.title}"] = pd.DataFrame(rows).astype(str)
-    return texts
-
-
 def test_no_personal_value_reaches_the_report(world):
-    planted = world.truth["planted_personal_values"]["all"]
-    found = scan_for_values(readable_texts(world.run.folder), planted)
-    assert found.empty, found.head().to_string()
+    texts = support.readable_texts(world.run.folder)
+    for path in world.run.folder.glob("*.json"):  # the e-mail summaries and the manifest
+        texts[path.name] = pd.DataFrame({"text": path.read_text(encoding="utf-8").splitlines()})
+    support.assert_no_planted_value(texts, world.truth)
 
 
 def test_the_email_summary_is_written_in_both_languages(world):
@@ -244,13 +195,7 @@ def test_a_month_without_data_fails_in_one_line_and_keeps_latest(world):
 
 
 def test_parameters_cell_declares_every_key_and_its_defaults_pass_the_checks():
-    notebook = nbformat.read(ROOT / "notebooks" / "40_monitoring.ipynb", as_version=4)
-    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
-    namespace: dict = {}
-    exec(cell.source, namespace)  # literal assignments only
-    values = {k: v for k, v in namespace.items() if not k.startswith("__")}
-    assert set(values) == set(schema_for("monitoring"))
-    checked = check_params("monitoring", values, source="parameters cell")
+    checked = support.checked_parameters_cell(NOTEBOOK, "monitoring")
     assert checked["street_hotspots"] == r"H\d+"
-    for cell in notebook.cells:
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
         assert cell.get("outputs", []) == [] and cell.get("execution_count") is None

@@ -24,6 +24,7 @@ import pandas as pd
 from evaluation.capacity.data import CapacityData
 from evaluation.capacity.present import (
     NAMESPACES,
+    PROTECTION,
     characteristic_label,
     code_label,
     code_labels,
@@ -165,10 +166,7 @@ def _trainings(book: DonorWorkbook, data: CapacityData, table: pd.DataFrame) -> 
             "ci_low",
             "ci_high",
         ],
-        n="n",
-        by="training_id",
-        split_by=[],
-        hide=["completed", "estimate", "se", "ci_low", "ci_high", "hours_share_mean"],
+        **PROTECTION["trainings"],  # the HTML table's protection, so both hide the same
         formats=_formats(
             start_date="date",
             end_date="date",
@@ -203,10 +201,7 @@ def _people(book: DonorWorkbook, data: CapacityData, table: pd.DataFrame) -> Non
         table,
         title=text(data, "workbook.people_title"),
         columns=["characteristic", "group", "n", "share"],
-        n="n",
-        by="group",
-        split_by=["characteristic"],
-        hide=["estimate", "n", "share"],
+        **PROTECTION["people"],
         formats={"n": "count", "share": "percent"},
         headers={"n": text(data, "columns.people")},
         labels={

@@ -36,6 +36,7 @@ from evaluation.derive.workdays import HOLIDAY_CALENDARS, as_dates, days_between
 from evaluation.errors import ParamsError, format_values
 from evaluation.expressions import Expression, ExpressionFrame
 from evaluation.scales import scale_score
+from evaluation.validation import is_number
 
 COMMON_KEYS = ("kind", "label", "description")
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -405,17 +406,9 @@ def numeric_values(series: pd.Series, what: str, missing_codes: Sequence[str] = 
         return values.astype("Float64")
     values = series.astype("Float64")
     if missing_codes:
-        codes = [float(c) for c in missing_codes if _is_number(c)]
+        codes = [float(c) for c in missing_codes if is_number(c)]
         values = values.mask(values.isin(codes))
     return values
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _plain(value: object) -> object:

@@ -43,7 +43,6 @@ it, not enough to read it.
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
@@ -58,6 +57,7 @@ import pandas as pd
 
 from evaluation.errors import InstrumentError, PrivacyError
 from evaluation.paths import SOURCE_ROOT, instruments_dir
+from evaluation.privacy._files import TAG, decode, is_text_part
 from evaluation.privacy.patterns import EMAIL, find_phones, is_numeric_mobile
 
 __all__ = [
@@ -80,7 +80,6 @@ _HTML_SUFFIXES = {".html", ".htm"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _DATA_URI = re.compile(r"data:[\w.+/-]+;base64,[A-Za-z0-9+/=\s]+", re.IGNORECASE)
 _TH = re.compile(r"<th\b[^>]*>(.*?)</th\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEADER_FOOTER = re.compile(
     r"<(?:odd|even|first)(?:Header|Footer)>(.*?)</(?:odd|even|first)(?:Header|Footer)>", re.DOTALL
@@ -92,7 +91,6 @@ _XLSX_COVERED = re.compile(
     r"(xl/worksheets/.*|xl/sharedStrings\.xml|xl/comments.*|xl/styles\.xml|xl/theme/.*"
     r"|.*\.rels|\[Content_Types\]\.xml|xl/calcChain\.xml|xl/printerSettings/.*)"
 )
-_BINARY_PART = (".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bin", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -293,8 +291,7 @@ def project_forbidden(root: Path | None = None) -> frozenset[str]:
     from evaluation.report.donor import ROW_LEVEL_COLUMNS
 
     forms = _forms(instruments_dir(root)) or _forms(instruments_dir(SOURCE_ROOT))
-    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in forms)
-    return frozenset(ROW_LEVEL_COLUMNS) | _personal_fields(signature)
+    return frozenset(ROW_LEVEL_COLUMNS) | _personal_fields(forms)
 
 
 def _forms(folder: Path) -> list[Path]:
@@ -307,15 +304,14 @@ def _forms(folder: Path) -> list[Path]:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _personal_fields(signature: tuple[tuple[str, int, int], ...]) -> frozenset[str]:
-    """Personal fields of the forms in ``signature`` (path, mtime, size: a changed form is
-    read again)."""
+def _personal_fields(paths: list[Path]) -> frozenset[str]:
+    """Personal fields of the forms at ``paths`` (``read_instrument`` keeps parsed forms by
+    content hash, so a repeated gate does not parse them again)."""
     from evaluation.instruments import read_instrument
     from evaluation.report.donor import personal_fields
 
     forms = []
-    for path, _mtime, _size in signature:
+    for path in paths:
         try:  # the pipeline checked the forms with pyxform's converter already
             forms.append(read_instrument(path, convert=False))
         except InstrumentError as error:
@@ -392,23 +388,16 @@ class _Unchecked(Exception):
 def _pieces(path: Path) -> Iterator[_Piece]:
     suffix = path.suffix.lower()
     if suffix in _HTML_SUFFIXES:
-        return _html_pieces(_decode(path.read_bytes()))
+        return _html_pieces(decode(path.read_bytes()))
     if suffix == ".json":
-        return _json_pieces(_decode(path.read_bytes()))
+        return _json_pieces(decode(path.read_bytes()))
     if suffix in _XLSX_SUFFIXES:
         if not zipfile.is_zipfile(path):  # not a workbook: its bytes are all there is
-            return _line_pieces(_decode(path.read_bytes()))
+            return _line_pieces(decode(path.read_bytes()))
         return _xlsx_pieces(path)
     if suffix in _TEXT_SUFFIXES:
-        return _text_pieces(_decode(path.read_bytes()), csv=suffix in (".csv", ".tsv"))
+        return _text_pieces(decode(path.read_bytes()), csv=suffix in (".csv", ".tsv"))
     raise _Unchecked(f"a {suffix or 'suffix-less'} file cannot be checked by the gate")
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1250", errors="replace")
 
 
 def _line_pieces(text: str) -> Iterator[_Piece]:
@@ -433,7 +422,7 @@ def _html_pieces(text: str) -> Iterator[_Piece]:
             yield _Piece(f"line {number}", html.unescape(line))
     for match in _TH.finditer(text):
         number = text.count("\n", 0, match.start()) + 1
-        cell = " ".join(html.unescape(_TAG.sub(" ", match.group(1))).split())
+        cell = " ".join(html.unescape(TAG.sub(" ", match.group(1))).split())
         yield _Piece(f"line {number}, table header", cell, header=True)
 
 
@@ -469,9 +458,9 @@ def _xlsx_pieces(path: Path) -> Iterator[_Piece]:
         book.close()
     with zipfile.ZipFile(path) as archive:
         for member in sorted(archive.namelist()):
-            if member.endswith("/") or member.lower().endswith(_BINARY_PART):
+            if not is_text_part(member):
                 continue
-            data = _decode(archive.read(member))
+            data = decode(archive.read(member))
             if member.startswith("xl/worksheets/") and member.endswith(".xml"):
                 texts = _HEADER_FOOTER.findall(data)
                 where = f"page header or footer ({member})"

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.errors import ParamsError
+from evaluation.privacy._files import TAG, decode, is_text_part
 from evaluation.privacy._needles import Needles
 
 HIT_COLUMNS = ("source", "location", "value")
@@ -70,8 +71,6 @@ _BINARY_SUFFIXES = {
     ".tif",
     ".tiff",
 }
-_BINARY_PARTS = (".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bin", ".tif", ".tiff")
-_TAG = re.compile(r"<[^>]+>")
 Hits = list[dict[str, str]]
 
 
@@ -318,13 +317,13 @@ def _scan_by_type(path: Path, suffix: str, needles: Needles, skipped: list[str])
     if b"\x00" in data[:8192] and suffix not in _TEXT_SUFFIXES:
         skipped.append(f"{path} (binary file)")
         return []
-    lines = _decode(data).splitlines()
+    lines = decode(data).splitlines()
     return _found(str(path), needles, lines, lambda i: f"line {i + 1}")
 
 
 def _json_or_none(data: bytes) -> object | None:
     try:
-        return json.loads(_decode(data))
+        return json.loads(decode(data))
     except ValueError:
         return None
 
@@ -357,7 +356,7 @@ def _is_image_payload(key: object, value: object) -> bool:
 def _scan_zip(path: Path, needles: Needles) -> Hits:
     """Office files: a quick look at all text parts first; cells and parts only on a hit."""
     with zipfile.ZipFile(path) as archive:
-        members = [m for m in sorted(archive.namelist()) if _is_text_part(m)]
+        members = [m for m in sorted(archive.namelist()) if is_text_part(m)]
         texts = [_part_text(m, archive.read(m)) for m in members]
     if not needles.find(["\n".join(texts)]):
         return []
@@ -369,14 +368,10 @@ def _scan_zip(path: Path, needles: Needles) -> Hits:
 
 
 def _part_text(member: str, data: bytes) -> str:
-    text = _decode(data)
+    text = decode(data)
     if member.endswith((".xml", ".rels", ".vml")):
-        text = _TAG.sub(" ", text)
+        text = TAG.sub(" ", text)
     return text
-
-
-def _is_text_part(member: str) -> bool:
-    return not member.endswith("/") and not member.lower().endswith(_BINARY_PARTS)
 
 
 def _scan_cells(path: Path, needles: Needles) -> tuple[Hits, set[str]]:
@@ -425,13 +420,6 @@ def _scan_stats_file(path: Path, needles: Needles) -> Hits:
         labels += [str(v) for v in value_labels.values()]
     texts = [str(label or "") for label in labels]
     return hits + _found(str(path), needles, texts, lambda i: "labels")
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1250", errors="replace")
 
 
 def _hit(source: str, location: str, value: str) -> dict[str, str]:

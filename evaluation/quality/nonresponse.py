@@ -32,6 +32,7 @@ import pandas as pd
 from evaluation.errors import DataError, ExpressionError
 from evaluation.quality.rows import groups, interview_times
 from evaluation.results import ResultInfo, make_result
+from evaluation.validation import is_number
 
 CHECKED_TYPES = frozenset(
     {
@@ -257,7 +258,7 @@ def _matches(answers: pd.Series, question, codes: set[str]) -> np.ndarray:
     if not codes:
         return np.zeros(len(answers), dtype=bool)
     if question.type in NUMERIC_TYPES:
-        numbers = [float(c) for c in codes if _is_number(c)]
+        numbers = [float(c) for c in codes if is_number(c)]
         if not numbers:
             return np.zeros(len(answers), dtype=bool)
         values = pd.to_numeric(answers, errors="coerce").astype("float64").to_numpy()
@@ -267,14 +268,6 @@ def _matches(answers: pd.Series, question, codes: set[str]) -> np.ndarray:
         tokens = text.fillna("").str.split()
         return np.array([bool(codes.intersection(t)) for t in tokens], dtype=bool)
     return text.isin(sorted(codes)).fillna(False).to_numpy(dtype=bool)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _last_day(frame: pd.DataFrame) -> dt.date:

@@ -378,7 +378,7 @@ def _spec(
     elif isinstance(given, str):
         spec = ColumnFormat(given, 1 if given in ("percent", "minutes") else digits)
     else:
-        spec = ColumnFormat(_infer_kind(series), digits)
+        spec = ColumnFormat(infer_kind(series), digits)
     if spec.kind not in KINDS and not spec.kind.startswith("choice:"):
         raise ReportError(
             f"display_table: column '{column}' has format {spec.kind!r}; choose one of "
@@ -387,7 +387,13 @@ def _spec(
     return spec
 
 
-def _infer_kind(series: pd.Series) -> str:
+def infer_kind(series: pd.Series) -> str:
+    """The format kind a column's type implies when none is given.
+
+    ``text`` for booleans, categories and anything else, ``count`` for whole numbers,
+    ``number`` for other numbers, ``date`` for datetimes (:mod:`evaluation.report.workbook`
+    turns it into ``datetime`` when a value has a time of day).
+    """
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return "text"

@@ -53,6 +53,7 @@ from evaluation import __version__
 from evaluation.errors import ParamsError, PrivacyError, ReportError, format_values
 from evaluation.privacy.spreadsheet import safe_cell
 from evaluation.report.labels import t
+from evaluation.report.tables import infer_kind
 from evaluation.report.text_width import CELL_PADDING, row_height, text_width, wrapped_lines
 
 NUMBER_FORMATS: dict[str, str] = {
@@ -684,18 +685,12 @@ def _kind(column: str, series: pd.Series, given: str | None) -> str:
             f"column '{column}': format {given!r} is not one of {', '.join(NUMBER_FORMATS)} "
             "nor an Excel number format such as '0.0%'"
         )
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
-        return "text"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "count"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "number"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
+    kind = infer_kind(series)
+    if kind == "date":
         times = series.dropna().dt
         has_time = (times.hour != 0) | (times.minute != 0) | (times.second != 0)
         return "datetime" if bool(has_time.any()) else "date"
-    return "text"
+    return kind
 
 
 def _plain(value: object) -> object:

@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from evaluation.errors import InstrumentError
 from evaluation.synth.forms import Field, FormLayout
 from evaluation.synth.submissions import n_rows
+from evaluation.validation import is_number
 
 CHUNK_ROWS = 20_000
 KOBO_META = (
@@ -406,7 +407,7 @@ def _sav_field(
     label = f.label or f.name
     if f.kind in {"select_one", "select_multiple"}:
         choices = layout.choices[f.list_name or ""]
-        numeric = all(_is_number(name) for name, _ in choices)
+        numeric = all(is_number(name) for name, _ in choices)
         codes = {
             name: float(name) if numeric else float(i)
             for i, (name, _) in enumerate(choices, start=1)
@@ -431,7 +432,7 @@ def _sav_field(
         data[f.name] = _spss_seconds(values)
         formats[f.name] = "DATETIME23.2" if f.kind in {"start", "end"} else "DATE11"
     elif f.kind in {"integer", "decimal"} or (
-        f.kind == "calculate" and all(v == "" or _is_number(v) for v in pd.unique(values))
+        f.kind == "calculate" and all(v == "" or is_number(v) for v in pd.unique(values))
     ):
         data[f.name] = _to_float(values)
     else:
@@ -457,14 +458,6 @@ def _spss_seconds(values: np.ndarray) -> np.ndarray:
 
 def _is_text(values: object) -> bool:
     return isinstance(values, np.ndarray) and values.dtype == object
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _to_float(values: np.ndarray) -> np.ndarray:

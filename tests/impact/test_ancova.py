@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from r_reference import CLUSTER_ROBUST_OLS, R_TO_OURS, REFERENCE
 
 from evaluation.errors import DataError, ParamsError
 from evaluation.impact import ancova
@@ -19,24 +17,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::evaluation.errors.MissingDataWarning"),
 ]
 
-REFERENCE = Path(__file__).parents[1] / "reference"
 REL = 1e-6
-CASE = next(
-    c
-    for c in json.loads((REFERENCE / "expected" / "cluster_robust_ols.json").read_text())["cases"]
-    if c["id"] == "b6_ancova_completers"
-)
+CASE = CLUSTER_ROBUST_OLS["b6_ancova_completers"]
 R_TERMS = {"(Intercept)": "(Intercept)", "treat": "treatment", "score_base": "baseline"}
-R_TO_OURS = {
-    "classical": "iid",
-    "HC0": "HC0",
-    "HC1": "HC1",
-    "HC2": "HC2",
-    "HC3": "HC3",
-    "CL_HC0": "CR0",
-    "CL_HC1": "CR1",
-    "CR2": "CR2",
-}
 
 
 @pytest.fixture(scope="module")

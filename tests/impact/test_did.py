@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from r_reference import CLUSTER_ROBUST_OLS as CASES
+from r_reference import R_TO_OURS, REFERENCE
 
 from evaluation.errors import DataError, EstimationError, FewClustersWarning, ParamsError
 from evaluation.impact import did
@@ -16,23 +15,8 @@ from evaluation.results import check_result, result_info
 
 pytestmark = pytest.mark.filterwarnings("ignore::evaluation.errors.FewClustersWarning")
 
-REFERENCE = Path(__file__).parents[1] / "reference"
 REL = 1e-6
-CASES = {
-    c["id"]: c
-    for c in json.loads((REFERENCE / "expected" / "cluster_robust_ols.json").read_text())["cases"]
-}
 R_TERMS = {"(Intercept)": "(Intercept)", "treat": "treatment", "post": "post", "treat:post": "did"}
-R_TO_OURS = {
-    "classical": "iid",
-    "HC0": "HC0",
-    "HC1": "HC1",
-    "HC2": "HC2",
-    "HC3": "HC3",
-    "CL_HC0": "CR0",
-    "CL_HC1": "CR1",
-    "CR2": "CR2",
-}
 # case id -> (outcome, covariates, weights, family)
 DID_CASES = {
     "b1_did_score": ("score", [], None, "gaussian"),
